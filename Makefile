@@ -1,0 +1,57 @@
+# Every habit has a target. The virtualenv is created and kept up to date on demand, so on a fresh
+# machine `make run` and `make test` are the only commands a newcomer needs.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: help install lint format typecheck test test-unit run schemas clean
+
+help:
+	@echo "make run        run the vault (API, relay, projector) on a local PostgreSQL + Kafka"
+	@echo "make test       lint, type-check, then the whole test suite on a real PostgreSQL + Kafka"
+	@echo "make test-unit  only the pure unit tests (no servers)"
+	@echo "make lint       ruff check + format check + mypy"
+	@echo "make format     apply ruff format"
+	@echo "make schemas    regenerate docs/schemas from the event types"
+	@echo "make clean      remove the virtualenv and caches"
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test,dev]'
+	@touch $@
+
+install: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/python -m events.schemas --check docs/schemas
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+# The fixtures start PostgreSQL and Kafka themselves (see docs/devstack.md); the Kafka jars are
+# fetched once with Maven into ~/.cache/customer-vault and reused.
+test: lint
+	$(BIN)/python -m devstack fetch-kafka
+	$(BIN)/python -m pytest
+
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest tests/unit
+
+run: $(STAMP)
+	$(BIN)/vault dev
+
+schemas: $(STAMP)
+	$(BIN)/python -m events.schemas --write docs/schemas
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

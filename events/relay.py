@@ -1,0 +1,171 @@
+"""The relay: publishes every stored event to Kafka, in commit order, at least once.
+
+One relay is active at a time. It holds a session-level advisory lock on a dedicated connection and
+runs every query, the checkpoint update included, on that same connection: if the connection (and so
+the lock) is lost, the checkpoint write fails with it and a standby that took over can never be
+overtaken by a stale leader writing an older position.
+
+Ordering. Events are read by (tx_id, global_position) below the xmin horizon (see
+read_committed.sql) and sent with the profile id as key, so each profile's events land on one
+partition in stream order. The producer is idempotent (acks=all, sequence numbers per partition),
+which keeps that order through its own retries. The checkpoint moves only after Kafka acknowledged
+the whole batch: a crash re-sends part of a batch (consumers skip by stream version) but never skips.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+
+import asyncpg
+import msgspec
+from aiokafka import AIOKafkaProducer
+
+from events import metrics
+from events.envelope import KafkaEnvelope, RecordedEvent, stream_subject
+from events.sqlfiles import load_sql
+from events.store import PostgresEventStore
+
+log = logging.getLogger(__name__)
+
+_LOAD = load_sql("events", "queries/relay_checkpoint_load.sql")
+_SAVE = load_sql("events", "queries/relay_checkpoint_save.sql")
+_HORIZON_AGE = load_sql("events", "queries/xmin_horizon_age.sql")
+_TRY_LOCK = load_sql("events", "queries/relay_try_lock.sql")
+_envelope_encoder = msgspec.json.Encoder()
+
+
+@dataclass(frozen=True)
+class RelaySettings:
+    database_url: str
+    bootstrap_servers: str
+    topic: str
+    name: str = "default"
+    batch_size: int = 500
+    idle_poll_seconds: float = 0.01
+    standby_poll_seconds: float = 1.0
+
+
+def kafka_record(event: RecordedEvent) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
+    """Key, value and headers of an event's Kafka record (CloudEvents Kafka binding names)."""
+    envelope = KafkaEnvelope.of(event)
+    headers = [
+        ("ce_specversion", b"1.0"),
+        ("ce_id", str(event.event_id).encode()),
+        ("ce_type", event.event_type.encode()),
+        ("ce_source", b"/customervault"),
+        ("ce_subject", event.stream_id.encode()),
+        ("ce_time", event.recorded_at.isoformat().encode()),
+        ("ce_schemaversion", str(event.schema_version).encode()),
+        ("ce_streamversion", str(event.stream_version).encode()),
+        ("ce_globalposition", str(event.global_position).encode()),
+        ("content-type", b"application/json"),
+    ]
+    key = str(stream_subject(event.stream_id)).encode()
+    return key, _envelope_encoder.encode(envelope), headers
+
+
+class Relay:
+    def __init__(self, settings: RelaySettings, store: PostgresEventStore | None = None) -> None:
+        self._settings = settings
+        self._store = store or PostgresEventStore()
+        self.is_leader = False
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Relay until ``stop`` is set; reconnects after failures with a bounded backoff."""
+        backoff = 0.2
+        while not stop.is_set():
+            try:
+                await self._lead(stop)
+                backoff = 0.2
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("relay connection lost, retrying", extra={"error": repr(exc)})
+            except Exception:
+                metrics.KAFKA_PRODUCE_ERRORS.labels(process="relay").inc()
+                log.exception("relay failed, retrying")
+            self.is_leader = False
+            metrics.RELAY_LEADER.set(0)
+            if not stop.is_set():
+                await _sleep_or_stop(stop, backoff)
+                backoff = min(backoff * 2, 5.0)
+
+    async def _lead(self, stop: asyncio.Event) -> None:
+        conn = await asyncpg.connect(self._settings.database_url)
+        try:
+            if not await self._acquire_leadership(conn, stop):
+                return
+            producer = AIOKafkaProducer(
+                bootstrap_servers=self._settings.bootstrap_servers,
+                enable_idempotence=True,  # forces acks=all
+                acks="all",
+                linger_ms=2,
+                max_batch_size=1 << 20,
+            )
+            await producer.start()
+            try:
+                await self._publish_until_stopped(conn, producer, stop)
+            finally:
+                # Flushes anything in flight; the checkpoint was only moved past acknowledged events.
+                await producer.stop()
+        finally:
+            await conn.close()
+
+    async def _acquire_leadership(self, conn: asyncpg.Connection, stop: asyncio.Event) -> bool:
+        while not stop.is_set():
+            # The lock guards the checkpoint row: relays sharing a name (replicas of one
+            # Deployment) take turns; differently named relays (another topic) run side by side.
+            if await conn.fetchval(_TRY_LOCK, self._settings.name):
+                self.is_leader = True
+                metrics.RELAY_LEADER.set(1)
+                log.info("relay is the active leader", extra={"relay": self._settings.name})
+                return True
+            log.debug("another relay is active; waiting as standby")
+            await _sleep_or_stop(stop, self._settings.standby_poll_seconds)
+        return False
+
+    async def _publish_until_stopped(
+        self, conn: asyncpg.Connection, producer: AIOKafkaProducer, stop: asyncio.Event
+    ) -> None:
+        s = self._settings
+        row = await conn.fetchrow(_LOAD, s.name)
+        position = (int(row["tx_id"]), int(row["global_position"]))
+        last_horizon_check = 0.0
+        while not stop.is_set():
+            now = time.monotonic()
+            if now - last_horizon_check > 5:
+                metrics.XMIN_HORIZON_AGE.set(await conn.fetchval(_HORIZON_AGE))
+                last_horizon_check = now
+            batch = await self._store.read_committed(conn, position, s.batch_size)
+            if not batch:
+                metrics.RELAY_LAG.set(0)
+                await _sleep_or_stop(stop, s.idle_poll_seconds)
+                continue
+            await self._publish(producer, batch)
+            position = batch[-1].commit_position
+            await conn.execute(_SAVE, s.name, position[0], position[1], len(batch))
+
+    async def _publish(self, producer: AIOKafkaProducer, batch: list[RecordedEvent]) -> None:
+        pending = []
+        for event in batch:
+            key, value, headers = kafka_record(event)
+            pending.append(
+                await producer.send(self._settings.topic, value=value, key=key, headers=headers)
+            )
+        try:
+            await asyncio.gather(*pending)
+        except Exception:
+            metrics.KAFKA_PRODUCE_ERRORS.labels(process="relay").inc()
+            raise
+        acked = time.time()
+        for event in batch:
+            metrics.RELAY_APPEND_TO_ACK.observe(max(0.0, acked - event.recorded_at.timestamp()))
+        metrics.RELAY_PUBLISHED.inc(len(batch))
+        metrics.RELAY_LAG.set(max(0.0, acked - batch[-1].recorded_at.timestamp()))
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)

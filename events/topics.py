@@ -1,0 +1,33 @@
+"""Kafka topic names and their creation (idempotent; production uses Strimzi KafkaTopic resources)."""
+
+from __future__ import annotations
+
+import logging
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+log = logging.getLogger(__name__)
+
+
+async def ensure_topic(
+    bootstrap_servers: str,
+    name: str,
+    *,
+    partitions: int,
+    replication_factor: int,
+    configs: dict[str, str] | None = None,
+) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        if name in await admin.list_topics():
+            return
+        topic = NewTopic(name, partitions, replication_factor, topic_configs=configs or {})
+        try:
+            await admin.create_topics([topic])
+            log.info("created topic", extra={"topic": name, "partitions": partitions})
+        except TopicAlreadyExistsError:
+            pass  # another process created it between our list and our create
+    finally:
+        await admin.close()

@@ -1,0 +1,51 @@
+"""The vocabulary between pure projections and the database: a named SQL statement and its arguments.
+
+A projection returns ``RowOp`` values; ``apply`` runs them. The statement names are files in
+``projections/sql/queries``, so every write a view receives can be read on its own there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from events.sqlfiles import load_sql
+from events.types import Event
+
+
+@dataclass(frozen=True)
+class RowOp:
+    statement: str
+    args: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class EventContext:
+    """Where an event sits: what a projection may use beside the payload."""
+
+    stream_id: str
+    stream_version: int
+    profile_id: uuid.UUID
+    merchant_id: uuid.UUID
+    recorded_at: dt.datetime
+
+
+Project = Callable[[Event, EventContext], list[RowOp]]
+
+
+@dataclass(frozen=True)
+class Projection:
+    name: str
+    project: Project
+    tables: tuple[str, ...]
+    """The tables the projection owns; a rebuild empties exactly these."""
+
+
+async def apply(conn: asyncpg.Connection, ops: Sequence[RowOp]) -> None:
+    for op in ops:
+        await conn.execute(load_sql("projections", f"queries/{op.statement}.sql"), *op.args)

@@ -1,0 +1,1 @@
+DELETE FROM vault.address_view WHERE profile_id = $1;

@@ -1,0 +1,1 @@
+UPDATE vault.address_view SET document = $2::jsonb WHERE address_id = $1;

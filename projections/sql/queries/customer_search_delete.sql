@@ -1,0 +1,1 @@
+DELETE FROM vault.customer_search WHERE profile_id = $1;

@@ -1,0 +1,1 @@
+DELETE FROM vault.profile_view WHERE profile_id = $1;

@@ -1,0 +1,1 @@
+DELETE FROM vault.projection_positions WHERE projection = $1;

@@ -1,0 +1,1 @@
+"""HTTP apps, commands, aggregates, auth, configuration and the ``vault`` CLI."""

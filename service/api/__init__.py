@@ -1,0 +1,1 @@
+"""The Paysafe-compatible vault API (aiohttp)."""

@@ -1,0 +1,73 @@
+"""The vault API application: routes, middlewares and resource lifecycles."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from events.crypto import Keyring
+from events.personal_keys import PersonalDataKeys
+from service import db
+from service.api import profiles, search
+from service.api.middleware import (
+    AUTHENTICATOR,
+    PUBLIC_BASE_URL,
+    authentication,
+    paysafe_errors,
+    request_context,
+)
+from service.api.openapi import openapi_document
+from service.api.views import ProfileView
+from service.commands import ProfileCommands
+from service.config import Settings
+from service.merchants import Authenticator
+from service.ops import Readiness
+
+SETTINGS = web.AppKey("settings", Settings)
+READINESS = web.AppKey("readiness", Readiness)
+MAX_BODY_BYTES = 64 * 1024
+
+
+async def monitor(_: web.Request) -> web.Response:
+    """Paysafe's health check: SDKs compare ``status`` with "READY"."""
+    return web.json_response({"status": "READY"})
+
+
+async def openapi(_: web.Request) -> web.Response:
+    return web.json_response(openapi_document())
+
+
+def create_app(
+    settings: Settings, keyring: Keyring, readiness: Readiness | None = None
+) -> web.Application:
+    app = web.Application(
+        middlewares=[request_context, paysafe_errors, authentication],
+        client_max_size=MAX_BODY_BYTES,
+    )
+    app[SETTINGS] = settings
+    app[PUBLIC_BASE_URL] = settings.public_base_url
+    app[READINESS] = readiness or Readiness()
+
+    async def resources(app: web.Application) -> AsyncIterator[None]:
+        pool = await db.create_pool(settings)
+        app[profiles.COMMANDS] = ProfileCommands(
+            pool, PersonalDataKeys(keyring), max_attempts=settings.command_max_attempts
+        )
+        app[profiles.VIEW] = ProfileView(pool)
+        app[search.POOL] = pool
+        app[AUTHENTICATOR] = Authenticator(pool)
+
+        async def postgres() -> None:
+            await pool.fetchval("SELECT 1")
+
+        app[READINESS].checks["postgres"] = postgres
+        yield
+        await pool.close()
+
+    app.cleanup_ctx.append(resources)
+    app.router.add_get("/customervault/monitor{_:/?}", monitor, allow_head=False)
+    app.router.add_get("/customervault/v1/openapi.json", openapi, allow_head=False)
+    profiles.add_routes(app)
+    search.add_routes(app)
+    return app

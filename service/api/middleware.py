@@ -1,0 +1,161 @@
+"""Request context, error mapping, authentication and response headers of the vault API."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from service import metrics
+from service.api import errors
+from service.api.errors import PaysafeError
+from service.domain.errors import (
+    AddressNotFound,
+    ConcurrentModification,
+    MerchantCustomerIdTaken,
+    ProfileNotFound,
+)
+from service.logs import request_id
+from service.merchants import Authenticator, Principal
+
+log = logging.getLogger("service.api")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+PRINCIPAL = web.RequestKey("principal", Principal)
+AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
+PUBLIC_BASE_URL = web.AppKey("public_base_url", str)
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+_NO_CACHE = {
+    "Cache-Control": "max-age=0, no-cache, no-store",
+    "Pragma": "no-cache",
+}
+_WWW_AUTHENTICATE = {"WWW-Authenticate": 'Basic realm="authSecurity"'}
+
+
+def _route_name(request: web.Request) -> str:
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "unmatched"
+
+
+@web.middleware
+async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Request id, JSON access log line, latency histogram and the headers every answer carries."""
+    supplied = request.headers.get("X-Request-Id", "")
+    rid = supplied if _REQUEST_ID.fullmatch(supplied) else str(uuid.uuid4())
+    token = request_id.set(rid)
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        response.headers["X-Request-Id"] = rid
+        response.headers["X-Applicationuid"] = f"GUID={rid}"
+        response.headers.update(_NO_CACHE)
+        return response
+    finally:
+        elapsed = time.perf_counter() - started
+        route = _route_name(request)
+        metrics.HTTP_REQUEST_SECONDS.labels(
+            "vault-api", request.method, route, str(status)
+        ).observe(elapsed)
+        log.info(
+            "request",
+            extra={
+                "method": request.method,
+                "route": route,
+                "status": status,
+                "duration_ms": round(elapsed * 1000, 2),
+            },
+        )
+        request_id.reset(token)
+
+
+@web.middleware
+async def paysafe_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every failure becomes a Paysafe JSON error; nothing leaks a stack trace to the client."""
+    try:
+        return await handler(request)
+    except PaysafeError as exc:
+        return exc.response()
+    except ProfileNotFound as exc:
+        return errors.unknown_id(str(exc.profile_id)).response()
+    except AddressNotFound as exc:
+        return errors.unknown_id(str(exc.address_id)).response()
+    except MerchantCustomerIdTaken as exc:
+        href = f"{request.app[PUBLIC_BASE_URL] or _origin(request)}/customervault/v1/profiles/"
+        return PaysafeError(
+            errors.CUSTOMER_ID_TAKEN,
+            detail=f" - {exc.existing_profile_id}",
+            links=[{"rel": "existing_entity", "href": f"{href}{exc.existing_profile_id}"}],
+        ).response()
+    except ConcurrentModification:
+        return PaysafeError(errors.CONCURRENT_MODIFICATION).response()
+    except web.HTTPNotFound:
+        return PaysafeError(errors.UNKNOWN_URL).response()
+    except web.HTTPMethodNotAllowed as exc:
+        return PaysafeError(
+            errors.WRONG_METHOD, headers={"Allow": ",".join(sorted(exc.allowed_methods))}
+        ).response()
+    except web.HTTPRequestEntityTooLarge:
+        return PaysafeError(errors.TOO_LARGE).response()
+    except web.HTTPException as exc:
+        # Any other framework answer keeps its status but gets a Paysafe body.
+        kind = errors.ErrorCode(errors.INTERNAL.code, exc.status, exc.reason)
+        return PaysafeError(kind).response()
+    except Exception:
+        log.exception("unhandled error")
+        return PaysafeError(errors.INTERNAL).response()
+
+
+def _origin(request: web.Request) -> str:
+    return f"{request.scheme}://{request.host}"
+
+
+def public_url(request: web.Request, path: str) -> str:
+    return f"{request.app[PUBLIC_BASE_URL] or _origin(request)}{path}"
+
+
+def _credentials(request: web.Request) -> tuple[str, str] | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic" or not encoded.strip():
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return ("", "")
+    key_id, _, secret = decoded.partition(":")
+    return key_id, secret
+
+
+@web.middleware
+async def authentication(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if not request.path.startswith("/customervault/v1/") or request.path.startswith(
+        "/customervault/v1/openapi.json"
+    ):
+        return await handler(request)
+    credentials = _credentials(request)
+    if credentials is None:
+        raise PaysafeError(errors.MISSING_CREDENTIALS, headers=_WWW_AUTHENTICATE)
+    key_id, secret = credentials
+    principal = (
+        await request.app[AUTHENTICATOR].authenticate(key_id, secret) if key_id and secret else None
+    )
+    if principal is None:
+        raise PaysafeError(errors.INVALID_CREDENTIALS, headers=_WWW_AUTHENTICATE)
+    if principal.kind != "server":
+        # Single-use-token keys live on client devices; they reach only the SUT endpoints.
+        raise PaysafeError(errors.NO_PERMISSION)
+    request[PRINCIPAL] = principal
+    return await handler(request)
+
+
+def principal(request: web.Request) -> Principal:
+    found: Principal = request[PRINCIPAL]
+    return found

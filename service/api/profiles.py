@@ -1,0 +1,199 @@
+"""Profile and address resources: /customervault/v1/profiles[/{pid}[/addresses[/{aid}]]]."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from aiohttp import web
+
+from projections.documents import (
+    PROFILE_KEY_ORDER,
+    address_document,
+    ordered,
+    profile_attributes,
+)
+from service import metrics
+from service.api import errors
+from service.api.errors import FieldError, PaysafeError
+from service.api.http import empty_ok, json_response, path_id, read_json, requested_fields
+from service.api.middleware import principal, public_url
+from service.api.views import ProfileView
+from service.api.wire import parse_address, parse_profile
+from service.commands import Outcome, ProfileCommands
+from service.domain import profile as aggregate
+from service.domain.errors import AddressNotFound, ProfileNotFound
+from service.logs import request_id
+from service.payment_tokens import PROFILE, new_payment_token
+
+COMMANDS = web.AppKey("commands", ProfileCommands)
+VIEW = web.AppKey("profile_view", ProfileView)
+PROFILES = "/customervault/v1/profiles"
+
+
+def render_profile(state: aggregate.Profile) -> dict[str, Any]:
+    """The Profile resource as the aggregate now holds it: the same shape the view stores."""
+    document = {
+        "id": str(state.profile_id),
+        "paymentToken": state.payment_token,
+        **profile_attributes(state.status, state.locale, state.personal),
+    }
+    return ordered(document, PROFILE_KEY_ORDER)
+
+
+def render_address(address: aggregate.Address) -> dict[str, Any]:
+    return address_document(
+        address.address_id,
+        address.status,
+        address.country,
+        address.default_shipping_address_indicator,
+        address.personal,
+    )
+
+
+async def _execute(
+    request: web.Request, profile_id: uuid.UUID, command: aggregate.Command
+) -> Outcome:
+    name = type(command).__name__
+    try:
+        outcome = await request.app[COMMANDS].execute(
+            principal(request).merchant_id,
+            profile_id,
+            command,
+            {"requestId": request_id.get(), "keyId": principal(request).key_id},
+        )
+    except Exception:
+        metrics.COMMANDS.labels(name, "refused").inc()
+        raise
+    metrics.COMMANDS.labels(name, "ok").inc()
+    return outcome
+
+
+async def create_profile(request: web.Request) -> web.Response:
+    body = parse_profile(await read_json(request), creating=True)
+    profile_id = uuid.uuid4()
+    command = aggregate.CreateProfile(
+        profile_id=profile_id,
+        merchant_id=principal(request).merchant_id,
+        payment_token=new_payment_token(PROFILE),
+        status=body.status or aggregate.ACTIVE,
+        locale=body.locale,
+        personal=body.personal,
+    )
+    outcome = await _execute(request, profile_id, command)
+    location = public_url(request, f"{PROFILES}/{profile_id}")
+    return json_response(render_profile(outcome.state), 201, {"Location": location})
+
+
+async def get_profile(request: web.Request) -> web.Response:
+    profile_id = path_id(request, "pid")
+    merchant_id = principal(request).merchant_id
+    document = await request.app[VIEW].profile(merchant_id, profile_id, requested_fields(request))
+    if document is None:
+        raise ProfileNotFound(profile_id)
+    return json_response(document)
+
+
+async def find_profile(request: web.Request) -> web.Response:
+    """GET /profiles?merchantCustomerId=… (Paysafe §3.1.6); the vault has no list endpoint."""
+    customer_id = request.query.get("merchantCustomerId", "")
+    if not customer_id:
+        raise errors.invalid([FieldError("merchantCustomerId", "may not be empty")])
+    matches = await request.app[VIEW].profiles_by_customer_id(
+        principal(request).merchant_id, customer_id
+    )
+    if not matches:
+        raise errors.unknown_id("merchantCustomerId")
+    if len(matches) > 1:  # only with data that predates uniqueness (e.g. an import)
+        raise PaysafeError(
+            errors.CUSTOMER_ID_AMBIGUOUS,
+            detail=f": {len(matches)}",
+            links=[
+                {"rel": "existing_entity", "href": public_url(request, f"{PROFILES}/{pid}")}
+                for pid, _ in matches
+            ],
+        )
+    profile_id, document = matches[0]
+    if "addresses" in requested_fields(request):
+        document = (
+            await request.app[VIEW].profile(
+                principal(request).merchant_id, profile_id, requested_fields(request)
+            )
+            or document
+        )
+    return json_response(document)
+
+
+async def update_profile(request: web.Request) -> web.Response:
+    profile_id = path_id(request, "pid")
+    body = parse_profile(await read_json(request), creating=False)
+    command = aggregate.UpdateProfile(
+        status=body.status, locale=body.locale, personal=body.personal
+    )
+    outcome = await _execute(request, profile_id, command)
+    return json_response(render_profile(outcome.state))
+
+
+async def delete_profile(request: web.Request) -> web.Response:
+    await _execute(request, path_id(request, "pid"), aggregate.DeleteProfile())
+    return empty_ok()
+
+
+async def create_address(request: web.Request) -> web.Response:
+    profile_id = path_id(request, "pid")
+    body = parse_address(await read_json(request))
+    address_id = uuid.uuid4()
+    command = aggregate.AddAddress(
+        address_id=address_id,
+        country=body.country,
+        default_shipping_address_indicator=body.default_shipping_address_indicator,
+        personal=body.personal,
+    )
+    outcome = await _execute(request, profile_id, command)
+    location = public_url(request, f"{PROFILES}/{profile_id}/addresses/{address_id}")
+    return json_response(
+        render_address(outcome.state.addresses[address_id]), 201, {"Location": location}
+    )
+
+
+async def get_address(request: web.Request) -> web.Response:
+    profile_id, address_id = path_id(request, "pid"), path_id(request, "aid")
+    document = await request.app[VIEW].address(
+        principal(request).merchant_id, profile_id, address_id
+    )
+    if document is None:
+        raise AddressNotFound(address_id)
+    return json_response(document)
+
+
+async def update_address(request: web.Request) -> web.Response:
+    profile_id, address_id = path_id(request, "pid"), path_id(request, "aid")
+    body = parse_address(await read_json(request))
+    command = aggregate.UpdateAddress(
+        address_id=address_id,
+        country=body.country,
+        default_shipping_address_indicator=body.default_shipping_address_indicator,
+        personal=body.personal,
+    )
+    outcome = await _execute(request, profile_id, command)
+    return json_response(render_address(outcome.state.addresses[address_id]))
+
+
+async def delete_address(request: web.Request) -> web.Response:
+    profile_id, address_id = path_id(request, "pid"), path_id(request, "aid")
+    await _execute(request, profile_id, aggregate.RemoveAddress(address_id=address_id))
+    return empty_ok()
+
+
+def add_routes(app: web.Application) -> None:
+    slash = "{_:/?}"  # every SDK-built path works with and without a trailing slash
+    r = app.router
+    r.add_post(f"{PROFILES}{slash}", create_profile)
+    r.add_get(f"{PROFILES}{slash}", find_profile, allow_head=False)
+    r.add_get(f"{PROFILES}/{{pid}}{slash}", get_profile, allow_head=False)
+    r.add_put(f"{PROFILES}/{{pid}}{slash}", update_profile)
+    r.add_delete(f"{PROFILES}/{{pid}}{slash}", delete_profile)
+    r.add_post(f"{PROFILES}/{{pid}}/addresses{slash}", create_address)
+    r.add_get(f"{PROFILES}/{{pid}}/addresses/{{aid}}{slash}", get_address, allow_head=False)
+    r.add_put(f"{PROFILES}/{{pid}}/addresses/{{aid}}{slash}", update_address)
+    r.add_delete(f"{PROFILES}/{{pid}}/addresses/{{aid}}{slash}", delete_address)

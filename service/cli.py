@@ -1,0 +1,87 @@
+"""The ``vault`` command: every process and operation of Customer Vault."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from events.crypto import Keyring
+from service.config import ConfigError, Settings
+from service.logs import configure_logging
+
+log = logging.getLogger("vault")
+
+
+def _keyring(settings: Settings) -> Keyring:
+    if not settings.personal_data_keks:
+        raise ConfigError(
+            "VAULT_PERSONAL_DATA_KEKS (or VAULT_PERSONAL_DATA_KEKS_FILE) must hold the key-"
+            "encryption keys as id:base64key[,…]; `vault keys generate` makes one"
+        )
+    return Keyring.parse(settings.personal_data_keks)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="vault", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("api", help="run the Paysafe-compatible vault API")
+    sub.add_parser("relay", help="publish stored events to Kafka (one active, others standby)")
+    project = sub.add_parser("project", help="run the projector (Kafka consumer group)")
+    project.add_argument("--projection", default="customer-search")
+    sub.add_parser("migrate", help="apply database migrations")
+    rebuild = sub.add_parser("rebuild", help="rebuild a view from the event store")
+    rebuild.add_argument("view", choices=["profile-view", "customer-search"])
+    merchants = sub.add_parser("merchants", help="manage merchants and their API keys")
+    msub = merchants.add_subparsers(dest="action", required=True)
+    create = msub.add_parser("create", help="create a merchant (if new) and issue an API key")
+    create.add_argument("name")
+    create.add_argument("--kind", choices=["server", "single_use"], default="server")
+    keys = sub.add_parser("keys", help="key-encryption keys")
+    ksub = keys.add_subparsers(dest="action", required=True)
+    generate = ksub.add_parser("generate", help="print a new keyring entry id:base64key")
+    generate.add_argument("--id", default="kek-1")
+    sub.add_parser("config", help="print the effective configuration (secrets redacted)")
+    dev = sub.add_parser("dev", help="run everything locally on a local PostgreSQL and Kafka")
+    dev.add_argument("--port", type=int, default=8080)
+    args = parser.parse_args(argv)
+
+    settings = Settings.from_env()
+    configure_logging(settings.log_level, process=args.command)
+    try:
+        asyncio.run(_dispatch(args, settings))
+    except ConfigError as exc:
+        print(f"vault: configuration error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        pass
+
+
+async def _dispatch(args: argparse.Namespace, settings: Settings) -> None:
+    # Imported here so `vault --help` and `vault keys generate` start fast.
+    from service import operations, processes
+
+    match args.command:
+        case "api":
+            await processes.run_api(settings, _keyring(settings))
+        case "relay":
+            await processes.run_relay(settings)
+        case "project":
+            await processes.run_projector(settings, _keyring(settings), args.projection)
+        case "migrate":
+            await operations.migrate(settings)
+        case "rebuild":
+            await operations.rebuild(settings, _keyring(settings), args.view)
+        case "merchants":
+            await operations.create_merchant(settings, args.name, args.kind)
+        case "keys":
+            print(Keyring.generate(args.id).spec())
+        case "config":
+            for name, value in settings.redacted().items():
+                print(f"{name}={value}")
+        case "dev":
+            from service.dev import run as run_dev
+
+            await run_dev(settings, args.port)

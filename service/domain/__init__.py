@@ -1,0 +1,1 @@
+"""The pure domain: aggregates as ``decide`` and ``evolve`` functions, no I/O."""

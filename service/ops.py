@@ -1,0 +1,44 @@
+"""The operations endpoints every process serves on its metrics port: /metrics, /healthz, /readyz."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+ReadinessCheck = Callable[[], Awaitable[None]]
+"""Raises when a dependency is not usable; its name is the key it is registered under."""
+
+
+class Readiness:
+    def __init__(self) -> None:
+        self.checks: dict[str, ReadinessCheck] = {}
+        self.shutting_down = False
+
+
+def ops_app(readiness: Readiness) -> web.Application:
+    async def metrics(_: web.Request) -> web.Response:
+        return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    async def healthz(_: web.Request) -> web.Response:
+        return web.json_response({"status": "UP"})
+
+    async def readyz(_: web.Request) -> web.Response:
+        results: dict[str, str] = {}
+        ready = not readiness.shutting_down
+        for name, check in readiness.checks.items():
+            try:
+                await check()
+                results[name] = "UP"
+            except Exception as exc:  # a readiness probe reports, it does not crash
+                results[name] = f"DOWN: {type(exc).__name__}"
+                ready = False
+        body = {"status": "READY" if ready else "NOT_READY", "checks": results}
+        return web.json_response(body, status=200 if ready else 503)
+
+    app = web.Application()
+    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    return app

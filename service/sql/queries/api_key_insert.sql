@@ -1,0 +1,1 @@
+INSERT INTO vault.api_keys (key_id, merchant_id, kind, secret_sha256) VALUES ($1, $2, $3, $4);

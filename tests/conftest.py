@@ -1,0 +1,142 @@
+"""Fixtures shared by integration and end-to-end tests.
+
+The stack (a real PostgreSQL and a real Apache Kafka broker) is started once per session by
+``devstack.LocalStack``: from DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS when set, testcontainers when a
+Docker engine answers, else local processes. Unit tests request none of these fixtures and start
+nothing. Tests isolate themselves by data, not by databases: each test gets a fresh merchant (all
+reads and writes are merchant-scoped) and, where it relays, its own topic and relay name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import aiohttp
+import asyncpg
+import pytest
+from aiohttp import web
+
+from devstack import Endpoints, LocalStack
+from events.crypto import Keyring
+from events.topics import ensure_topic
+from service.api.app import create_app
+from service.config import Settings
+from service.merchants import IssuedKey, create_merchant, issue_api_key
+from service.migrations import migrate
+from tests.support import VaultClient
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def endpoints(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoints]:
+    stack = LocalStack(
+        work_dir=tmp_path_factory.mktemp("stack"), log=lambda m: print(m, file=sys.stderr)
+    )
+    try:
+        yield stack.start()
+    finally:
+        stack.stop()
+
+
+@pytest.fixture(scope="session")
+def keyring() -> Keyring:
+    return Keyring.generate("test-kek-1")
+
+
+@pytest.fixture(scope="session")
+async def settings(endpoints: Endpoints, keyring: Keyring) -> Settings:
+    await migrate(endpoints.database_url)
+    return Settings(
+        database_url=endpoints.database_url,
+        kafka_bootstrap_servers=endpoints.kafka_bootstrap_servers,
+        personal_data_keks=keyring.spec(),
+        topic_partitions=3,
+        db_pool_max=10,
+    )
+
+
+@pytest.fixture(scope="session")
+async def pool(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
+    pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=10)
+    yield pool
+    await pool.close()
+
+
+async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
+    runner = web.AppRunner(app, shutdown_timeout=5)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    return runner, f"http://{host}:{port}"
+
+
+@pytest.fixture(scope="session")
+async def api_url(settings: Settings, keyring: Keyring) -> AsyncIterator[str]:
+    """The vault API on a real socket, in this process (its own pool and connection)."""
+    runner, url = await serve(create_app(settings, keyring))
+    yield url
+    await runner.cleanup()
+
+
+@pytest.fixture
+async def merchant_key(pool: asyncpg.Pool) -> IssuedKey:
+    merchant_id = await create_merchant(pool, f"merchant-{uuid.uuid4()}")
+    return await issue_api_key(pool, merchant_id, "server")
+
+
+@pytest.fixture
+async def client(api_url: str, merchant_key: IssuedKey) -> AsyncIterator[VaultClient]:
+    async with VaultClient(api_url, merchant_key) as c:
+        yield c
+
+
+@pytest.fixture
+async def other_client(api_url: str, pool: asyncpg.Pool) -> AsyncIterator[VaultClient]:
+    """A second merchant, to prove tenant isolation."""
+    merchant_id = await create_merchant(pool, f"other-{uuid.uuid4()}")
+    key = await issue_api_key(pool, merchant_id, "server")
+    async with VaultClient(api_url, key) as c:
+        yield c
+
+
+@pytest.fixture
+async def topic(settings: Settings) -> str:
+    name = f"test.profile-events.{uuid.uuid4().hex[:12]}"
+    await ensure_topic(settings.kafka_bootstrap_servers, name, partitions=3, replication_factor=1)
+    return name
+
+
+@pytest.fixture
+def process_env(settings: Settings) -> dict[str, str]:
+    """Environment for running ``python -m service …`` processes against the test stack."""
+    return {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        "VAULT_PERSONAL_DATA_KEKS": settings.personal_data_keks,
+        "PYTHONPATH": str(REPO),
+    }
+
+
+@pytest.fixture
+def session_factory() -> type[aiohttp.ClientSession]:
+    return aiohttp.ClientSession
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        parts = Path(str(item.fspath)).parts
+        if "integration" in parts:
+            item.add_marker(pytest.mark.integration)
+        elif "e2e" in parts:
+            item.add_marker(pytest.mark.e2e)
+
+
+__all__ = ["asyncio"]

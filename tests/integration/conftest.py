@@ -1,0 +1,77 @@
+"""Fixtures for driving the relay and the projector in-process against the test stack."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable
+
+import asyncpg
+import pytest
+
+from events.codec import EventCodec
+from events.crypto import Keyring
+from events.personal_keys import PersonalDataKeys
+from events.relay import Relay, RelaySettings
+from projections.decoding import EventDecoder
+from projections.projector import Projector, ProjectorSettings
+from projections.rows import Projection
+from service.config import Settings
+
+
+@pytest.fixture
+def decoder(keyring: Keyring) -> EventDecoder:
+    return EventDecoder(EventCodec(), PersonalDataKeys(keyring))
+
+
+@pytest.fixture
+async def background(settings: Settings) -> AsyncIterator[Callable]:
+    """Start relays/projectors as tasks; all are stopped gracefully at the end of the test."""
+    running: list[tuple[asyncio.Event, asyncio.Task]] = []
+
+    def start(loop: Callable) -> None:
+        stop = asyncio.Event()
+        running.append((stop, asyncio.create_task(loop(stop))))
+
+    yield start
+    for stop, _ in running:
+        stop.set()
+    await asyncio.gather(*(task for _, task in running))
+
+
+@pytest.fixture
+def start_relay(background: Callable, settings: Settings) -> Callable[[str], str]:
+    def start(topic: str) -> str:
+        name = f"relay-{uuid.uuid4()}"
+        relay = Relay(
+            RelaySettings(settings.database_url, settings.kafka_bootstrap_servers, topic, name)
+        )
+        background(relay.run)
+        return name
+
+    return start
+
+
+@pytest.fixture
+def start_projector(
+    background: Callable, settings: Settings, pool: asyncpg.Pool, decoder: EventDecoder
+) -> Callable[[str, Projection], Projector]:
+    def start(topic: str, projection: Projection) -> Projector:
+        projector = Projector(
+            ProjectorSettings(
+                settings.kafka_bootstrap_servers, topic, group_prefix=f"test-{uuid.uuid4()}"
+            ),
+            pool,
+            projection,
+            decoder,
+        )
+        background(projector.run)
+        return projector
+
+    return start
+
+
+async def wait_until(predicate: Callable, timeout: float = 30.0, interval: float = 0.05) -> None:
+    async with asyncio.timeout(timeout):
+        while not await predicate():
+            await asyncio.sleep(interval)

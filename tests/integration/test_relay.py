@@ -1,0 +1,254 @@
+"""The relay publishes every event to Kafka in per-profile order: under concurrent transactions that
+commit out of position order, across a SIGKILL mid-batch, and with a standby waiting its turn."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import subprocess
+import sys
+import uuid
+from collections import defaultdict
+from collections.abc import AsyncIterator
+
+import asyncpg
+import msgspec
+import pytest
+
+from events.codec import EventCodec
+from events.crypto import Keyring
+from events.envelope import KafkaEnvelope, stream_subject
+from events.personal_keys import PersonalDataKeys
+from events.relay import Relay, RelaySettings
+from events.store import PostgresEventStore
+from events.types import ProfilePersonal
+from service.commands import ProfileCommands
+from service.config import Settings
+from service.domain import profile as aggregate
+from tests.support import read_topic
+
+MERCHANT = uuid.uuid4()
+
+
+@pytest.fixture
+async def commands(pool: asyncpg.Pool, keyring: Keyring) -> ProfileCommands:
+    await pool.execute(
+        "INSERT INTO vault.merchants (merchant_id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        MERCHANT,
+        "relay-tests",
+    )
+    return ProfileCommands(pool, PersonalDataKeys(keyring))
+
+
+async def create_profiles(commands: ProfileCommands, count: int, updates: int) -> dict[str, int]:
+    """Profiles with ``updates`` updates each, written concurrently; returns versions by stream."""
+
+    async def one() -> tuple[str, int]:
+        pid = uuid.uuid4()
+        personal = ProfilePersonal(merchant_customer_id=str(pid), first_name="Ada")
+        await commands.execute(
+            MERCHANT,
+            pid,
+            aggregate.CreateProfile(pid, MERCHANT, "Ptest", "ACTIVE", "en_US", personal),
+            {},
+        )
+        for _ in range(updates):
+            await commands.execute(
+                MERCHANT, pid, aggregate.UpdateProfile(None, "en_GB", personal), {}
+            )
+        return f"profile-{pid}", 1 + updates
+
+    return dict(await asyncio.gather(*(one() for _ in range(count))))
+
+
+def by_stream(records: list) -> dict[str, list[int]]:
+    """Stream versions per stream, in the order Kafka holds them (per partition)."""
+    seen: dict[str, list[int]] = defaultdict(list)
+    for record in records:
+        envelope = msgspec.json.decode(record.value, type=KafkaEnvelope)
+        assert record.key.decode() == str(stream_subject(envelope.stream_id))
+        headers = dict(record.headers)
+        assert headers["ce_id"].decode() == str(envelope.event_id)
+        assert headers["ce_type"].decode() == envelope.event_type
+        assert int(headers["ce_streamversion"]) == envelope.stream_version
+        assert int(headers["ce_globalposition"]) == envelope.global_position
+        assert int(headers["ce_schemaversion"]) == envelope.schema_version
+        seen[envelope.stream_id].append(envelope.stream_version)
+    return seen
+
+
+def assert_complete_and_ordered(expected: dict[str, int], records: list) -> int:
+    """Each stream's events all arrived, first deliveries in order; returns the duplicate count."""
+    seen = by_stream(records)
+    duplicates = 0
+    for stream, last in expected.items():
+        versions = seen[stream]
+        first_seen: list[int] = []
+        for v in versions:
+            if v in first_seen:
+                duplicates += 1
+                # A redelivery is a replay of a suffix, never a jump back into the middle of order.
+                continue
+            first_seen.append(v)
+        assert first_seen == list(range(1, last + 1)), (stream, versions)
+    return duplicates
+
+
+@pytest.fixture
+async def relay_runner(settings: Settings) -> AsyncIterator:
+    started: list[tuple[asyncio.Event, asyncio.Task]] = []
+
+    def start(topic: str, name: str, batch_size: int = 100) -> Relay:
+        relay = Relay(
+            RelaySettings(
+                database_url=settings.database_url,
+                bootstrap_servers=settings.kafka_bootstrap_servers,
+                topic=topic,
+                name=name,
+                batch_size=batch_size,
+                standby_poll_seconds=0.1,
+            )
+        )
+        stop = asyncio.Event()
+        started.append((stop, asyncio.create_task(relay.run(stop))))
+        return relay
+
+    yield start
+    for stop, _ in started:
+        stop.set()
+    await asyncio.gather(*(task for _, task in started))
+
+
+async def wait_for_checkpoint(pool: asyncpg.Pool, name: str, published: int, timeout: float = 60):
+    async with asyncio.timeout(timeout):
+        while True:
+            row = await pool.fetchrow(
+                "SELECT events_published FROM vault.relay_checkpoints WHERE relay_name = $1", name
+            )
+            if row and row["events_published"] >= published:
+                return row["events_published"]
+            await asyncio.sleep(0.05)
+
+
+async def events_total(pool: asyncpg.Pool) -> int:
+    return int(await pool.fetchval("SELECT count(*) FROM vault.events"))
+
+
+async def test_concurrent_writers_reach_kafka_in_order(
+    commands: ProfileCommands, relay_runner, settings: Settings, pool: asyncpg.Pool, topic: str
+) -> None:
+    name = f"relay-{uuid.uuid4()}"
+    relay_runner(topic, name, batch_size=50)
+    # Writes happen while the relay runs, from many concurrent transactions.
+    expected = await create_profiles(commands, count=40, updates=4)
+    await wait_for_checkpoint(pool, name, await events_total(pool))
+    records = await read_topic(settings.kafka_bootstrap_servers, topic)
+    assert assert_complete_and_ordered(expected, records) == 0
+
+
+async def test_a_lower_position_committing_late_is_not_skipped(
+    commands: ProfileCommands,
+    relay_runner,
+    settings: Settings,
+    pool: asyncpg.Pool,
+    topic: str,
+    keyring: Keyring,
+) -> None:
+    """Transaction A takes a lower global_position than B but commits after B (and after the relay
+    has polled). A reader trusting global_position alone would pass A's event by for good."""
+    store, codec = PostgresEventStore(), EventCodec()
+    key = Keyring.generate().keys
+    data_key = next(iter(key.values()))
+    early, late = f"profile-{uuid.uuid4()}", f"profile-{uuid.uuid4()}"
+
+    def event(stream: str):
+        return codec.encode(
+            aggregate.ProfileDeleted(profile_id=uuid.UUID(stream[8:])),
+            subject_id=uuid.UUID(stream[8:]),
+            data_key=data_key,
+            metadata={"merchantId": str(MERCHANT)},
+        )
+
+    name = f"relay-{uuid.uuid4()}"
+    async with pool.acquire() as a, pool.acquire() as b:
+        tx_a = a.transaction()
+        await tx_a.start()
+        await store.append(a, early, 0, [event(early)])  # lower position, still open
+        async with b.transaction():
+            await store.append(b, late, 0, [event(late)])
+        position = "SELECT global_position FROM vault.events WHERE stream_id = $1"
+        assert await a.fetchval(position, early) < await pool.fetchval(position, late)
+        relay_runner(topic, name)
+        await asyncio.sleep(0.5)  # the relay polls many times while A is open
+        await tx_a.commit()
+    await wait_for_checkpoint(pool, name, await events_total(pool))
+    streams = by_stream(await read_topic(settings.kafka_bootstrap_servers, topic))
+    assert streams[early] == [1]
+    assert streams[late] == [1]
+
+
+async def test_relay_killed_mid_batch_resumes_without_loss(
+    commands: ProfileCommands,
+    settings: Settings,
+    pool: asyncpg.Pool,
+    topic: str,
+    process_env: dict[str, str],
+) -> None:
+    expected = await create_profiles(commands, count=150, updates=9)
+    total = await events_total(pool)
+    name = f"relay-{uuid.uuid4()}"
+    env = {
+        **process_env,
+        "VAULT_PROFILE_EVENTS_TOPIC": topic,
+        "VAULT_RELAY_NAME": name,
+        "VAULT_RELAY_BATCH_SIZE": "50",
+        "VAULT_METRICS_PORT": "0",
+    }
+    cmd = [sys.executable, "-m", "service", "relay"]
+    first = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        published = await wait_for_checkpoint(pool, name, 1)
+        # Let it get further into the log, then kill it without any chance to clean up.
+        await asyncio.sleep(random.uniform(0.05, 0.3))
+        os.kill(first.pid, signal.SIGKILL)
+    finally:
+        first.wait(timeout=10)
+    published = await wait_for_checkpoint(pool, name, 0)
+    assert published < total, "the relay finished before it could be killed; use more events"
+
+    second = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        await wait_for_checkpoint(pool, name, total)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(timeout=30) == 0
+    records = await read_topic(settings.kafka_bootstrap_servers, topic)
+    duplicates = assert_complete_and_ordered(expected, records)
+    other_streams = total - sum(expected.values())
+    # Everything published at least once; redelivery bounded by what was in flight when killed.
+    assert len(records) - duplicates >= sum(expected.values())
+    assert duplicates <= 50 * 2 + other_streams
+
+
+async def test_second_relay_waits_as_standby_and_takes_over(
+    commands: ProfileCommands, relay_runner, settings: Settings, pool: asyncpg.Pool, topic: str
+) -> None:
+    name = f"relay-{uuid.uuid4()}"
+    leader = relay_runner(topic, name)
+    await wait_for_checkpoint(pool, name, await events_total(pool))
+    standby = relay_runner(topic, name)
+    await asyncio.sleep(0.5)
+    assert leader.is_leader and not standby.is_leader
+    # Stop the leader's connection the hard way: terminate its backend. The standby takes over.
+    await pool.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
+        "AND objid = hashtext($1)::oid AND granted",
+        name,
+    )
+    expected = await create_profiles(commands, count=5, updates=1)
+    await wait_for_checkpoint(pool, name, await events_total(pool))
+    assert standby.is_leader or leader.is_leader
+    records = await read_topic(settings.kafka_bootstrap_servers, topic)
+    assert_complete_and_ordered(expected, records)

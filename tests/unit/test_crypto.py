@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from events.crypto import DecryptionFailed, Keyring, new_data_key, open_sealed, seal
+
+
+def test_seal_binds_associated_data() -> None:
+    key = new_data_key()
+    sealed = seal(key, b"secret", b"here")
+    assert open_sealed(key, sealed, b"here") == b"secret"
+    with pytest.raises(DecryptionFailed):
+        open_sealed(key, sealed, b"there")
+    flipped = sealed[:-1] + bytes([sealed[-1] ^ 1])
+    with pytest.raises(DecryptionFailed):
+        open_sealed(key, flipped, b"here")
+    with pytest.raises(DecryptionFailed):
+        open_sealed(key, sealed[:10], b"here")
+    assert seal(key, b"secret", b"here") != sealed  # fresh nonce each time
+
+
+def test_keyring_parses_wraps_and_rotates() -> None:
+    old = Keyring.generate("kek-1")
+    kek_id, wrapped = old.wrap(b"k" * 32, b"ctx")
+    assert kek_id == "kek-1"
+    newer = Keyring.parse(f"kek-2:{base64.b64encode(b'n' * 32).decode()},{old.spec()}")
+    assert newer.active_id == "kek-2"
+    assert newer.unwrap("kek-1", wrapped, b"ctx") == b"k" * 32  # old keys still unwrap
+    assert Keyring.parse(newer.spec()) == newer
+    with pytest.raises(DecryptionFailed):
+        Keyring.generate("kek-9").unwrap("kek-1", wrapped, b"ctx")
+
+
+@pytest.mark.parametrize("spec", ["", "nokey", "a:!!!", f"a:{base64.b64encode(b'short').decode()}"])
+def test_keyring_rejects_bad_specs(spec: str) -> None:
+    with pytest.raises(ValueError):
+        Keyring.parse(spec)

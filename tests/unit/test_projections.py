@@ -1,0 +1,87 @@
+"""The pure projection functions: events in, row operations out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+
+from events.types import (
+    AddressAdded,
+    AddressPersonal,
+    AddressRemoved,
+    ProfileCreated,
+    ProfileDeleted,
+    ProfilePersonal,
+    ProfileUpdated,
+)
+from projections import customer_search, profile_view
+from projections.rows import EventContext
+
+P, M = uuid.uuid4(), uuid.uuid4()
+NOW = dt.datetime(2026, 11, 26, tzinfo=dt.UTC)
+PERSONAL = ProfilePersonal(
+    "c1",
+    first_name=" Ada ",
+    last_name="Lovelace",
+    email="Ada@Example.COM",
+    phone="+1 (416) 555-0100",
+)
+
+
+def ctx(version: int) -> EventContext:
+    return EventContext(f"profile-{P}", version, P, M, NOW)
+
+
+def test_profile_view_rows() -> None:
+    [insert] = profile_view.project(
+        ProfileCreated(P, M, "Ptok", "ACTIVE", "en_US", PERSONAL), ctx(1)
+    )
+    assert insert.statement == "profile_view_insert"
+    document = json.loads(insert.args[5])
+    assert document["id"] == str(P) and document["paymentToken"] == "Ptok"
+    assert document["firstName"] == " Ada " and document["merchantCustomerId"] == "c1"
+    [update] = profile_view.project(
+        ProfileUpdated("ACTIVE", "fr_CA", ProfilePersonal("c2")), ctx(2)
+    )
+    assert update.statement == "profile_view_update"
+    assert json.loads(update.args[3]) == {
+        "status": "ACTIVE",
+        "locale": "fr_CA",
+        "merchantCustomerId": "c2",
+    }
+    aid = uuid.uuid4()
+    added, touched = profile_view.project(
+        AddressAdded(aid, "ACTIVE", "CA", False, AddressPersonal(zip="M5H")), ctx(3)
+    )
+    assert added.statement == "address_view_insert" and added.args[3] == 3
+    assert touched.args == (P, 3, NOW)
+    assert [op.statement for op in profile_view.project(AddressRemoved(aid), ctx(4))] == [
+        "address_view_delete",
+        "profile_view_touch",
+    ]
+    assert [op.statement for op in profile_view.project(ProfileDeleted(P), ctx(5))] == [
+        "address_view_delete_profile",
+        "profile_view_delete",
+    ]
+
+
+def test_customer_search_normalises() -> None:
+    [row] = customer_search.project(
+        ProfileCreated(P, M, "Ptok", "ACTIVE", "en_US", PERSONAL), ctx(1)
+    )
+    _, merchant, customer_id, email, full_name, phones, document, _ = row.args
+    assert (merchant, customer_id, email, full_name, phones) == (
+        M,
+        "c1",
+        "ada@example.com",
+        "ada lovelace",
+        ["14165550100"],
+    )
+    assert json.loads(document)["email"] == "Ada@Example.COM"
+    # Shredded history (personal None) indexes nothing; deletion removes the row.
+    assert customer_search.project(ProfileUpdated("ACTIVE", "en_US", None), ctx(2)) == []
+    assert [op.statement for op in customer_search.project(ProfileDeleted(P), ctx(3))] == [
+        "customer_search_delete"
+    ]
+    assert customer_search.project(AddressRemoved(uuid.uuid4()), ctx(4)) == []

@@ -1,0 +1,72 @@
+"""Tolerant Paysafe-style parsing of request bodies (pure)."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.api.errors import PaysafeError
+from service.api.wire import parse_address, parse_profile
+
+
+def field_errors(body: object, parse=lambda b: parse_profile(b, creating=True)) -> list[tuple]:
+    with pytest.raises(PaysafeError) as caught:
+        parse(body)
+    assert caught.value.kind.code == "5068"
+    return sorted((f.field, f.error) for f in caught.value.field_errors)
+
+
+def test_sdk_coercions_are_accepted() -> None:
+    body = parse_profile(
+        {
+            "merchantCustomerId": 12345,
+            "locale": "en_GB",
+            "dateOfBirth": {"day": "1", "month": "2", "year": "1990"},
+            "id": "x",
+            "paymentToken": "y",
+            "profileId": "z",
+            "unknown": [1],
+        },
+        creating=True,
+    )
+    assert body.personal.merchant_customer_id == "12345"
+    assert body.personal.date_of_birth.month == 2
+    assert body.status == "ACTIVE"
+    assert (
+        parse_profile({"merchantCustomerId": "a", "locale": "en_US"}, creating=False).status is None
+    )
+    address = parse_address(
+        {"country": "us", "zip": 10014, "defaultShippingAddressIndicator": "TRUE"}
+    )
+    assert (address.country, address.personal.zip) == ("US", "10014")
+    assert address.default_shipping_address_indicator is True
+
+
+def test_every_problem_is_reported() -> None:
+    assert field_errors(
+        {
+            "merchantCustomerId": "",
+            "locale": "en_US",
+            "status": "DELETED",
+            "dateOfBirth": {"day": 0, "month": 13},
+        }
+    ) == [
+        ("dateOfBirth.day", "must be between 1 and 31"),
+        ("dateOfBirth.month", "must be between 1 and 12"),
+        ("dateOfBirth.year", "may not be empty"),
+        ("merchantCustomerId", "may not be empty"),
+        ("status", "invalid value"),
+    ]
+    assert field_errors("a string") == [
+        ("body", "must be a JSON object"),
+        ("locale", "may not be empty"),
+        ("merchantCustomerId", "may not be empty"),
+    ]
+    assert field_errors({"country": "123", "zip": True}, parse_address) == [
+        ("country", "size must be between 2 and 2"),
+        ("zip", "must be a string"),
+    ]
+
+
+def test_nested_card_is_refused_rather_than_dropped() -> None:
+    errors = field_errors({"merchantCustomerId": "a", "locale": "en_US", "card": {"cardNum": "1"}})
+    assert [field for field, _ in errors] == ["card"]
