@@ -5,12 +5,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help install lint format typecheck test test-unit run schemas clean
+.PHONY: help install lint format typecheck test test-unit test-deploy deploy-schemas run schemas clean
 
 help:
 	@echo "make run        run the vault (API, relay, projector) on a local PostgreSQL + Kafka"
 	@echo "make test       lint, type-check, then the whole test suite on a real PostgreSQL + Kafka"
 	@echo "make test-unit  only the pure unit tests (no servers)"
+	@echo "make test-deploy  render and validate the Kubernetes manifests offline (needs kubectl)"
 	@echo "make lint       ruff check + format check + mypy"
 	@echo "make format     apply ruff format"
 	@echo "make schemas    regenerate docs/schemas from the event types"
@@ -46,6 +47,12 @@ test: lint
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit
+
+test-deploy: $(STAMP)
+	$(BIN)/python -m pytest tests/deploy -q
+
+deploy-schemas: $(STAMP)
+	bash deploy/schemas/refresh.sh
 
 run: $(STAMP)
 	$(BIN)/vault dev

@@ -23,6 +23,7 @@ from devstack.process import (
     ServiceStartError,
     run_checked,
     run_coroutine,
+    user_kwargs,
     wait_until,
 )
 
@@ -106,11 +107,14 @@ class LocalPostgres:
         directory is private (pytest's basetemp is mode 0700).
         """
         wanted.mkdir(parents=True, exist_ok=True)
-        socket_path = wanted / "run" / ".s.PGSQL.65535.lock"
+        socket_path = wanted / "run" / ".s.PGSQL.65535"
         if len(str(socket_path)) <= _MAX_SOCKET_PATH and self._reachable(wanted):
             return wanted
         fallback = Path(tempfile.mkdtemp(prefix="vault-pg-"))
-        self.log(f"postgres: {wanted} is not usable for the cluster, using {fallback}")
+        self.log(
+            f"postgres: using {fallback} for the cluster ({wanted} is not reachable for OS user "
+            f"{self.os_user or 'us'} or too deep for a unix socket path)"
+        )
         if self.os_user is not None:
             shutil.chown(fallback, self.os_user, self.os_user)
         return fallback
@@ -121,10 +125,9 @@ class LocalPostgres:
         shutil.chown(path, self.os_user, self.os_user)
         probe = subprocess.run(
             ["test", "-w", str(path), "-a", "-x", str(path)],
-            user=self.os_user,
-            extra_groups=[],
             capture_output=True,
             check=False,
+            **user_kwargs(self.os_user),
         )
         return probe.returncode == 0
 

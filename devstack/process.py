@@ -59,7 +59,7 @@ def run_checked(
                 stderr=subprocess.STDOUT,
                 timeout=timeout,
                 check=False,
-                **_user_kwargs(user),
+                **user_kwargs(user),
             )
         except subprocess.TimeoutExpired as exc:
             raise ServiceStartError(
@@ -72,7 +72,8 @@ def run_checked(
         )
 
 
-def _user_kwargs(user: str | None) -> dict[str, Any]:
+def user_kwargs(user: str | None) -> dict[str, Any]:
+    """Popen arguments that run the child as OS user ``user`` (None: as ourselves)."""
     # Popen switches uid/gid itself (no `runuser` in between), so the pid we hold is the server's
     # own pid and our signals reach it directly. extra_groups=[] drops root's supplementary groups.
     if user is None:
@@ -119,7 +120,7 @@ class ManagedProcess:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                **_user_kwargs(user),
+                **user_kwargs(user),
             )
 
     @property

@@ -85,6 +85,8 @@ class LocalStack:
         try:
             self.endpoints = self._start()
         except BaseException:
+            if self._scratch and not _keep_stack():
+                self._log("start failed; set VAULT_KEEP_STACK=1 to keep the servers' logs")
             self.stop()
             raise
         return self.endpoints

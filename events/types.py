@@ -108,14 +108,129 @@ class AddressRemoved(Event, frozen=True):
     address_id: uuid.UUID
 
 
-ProfileEvent = (
-    ProfileCreated
-    | ProfileUpdated
-    | ProfileDeleted
-    | AddressAdded
-    | AddressUpdated
-    | AddressRemoved
-)
+class CardExpiry(msgspec.Struct, frozen=True):
+    month: int
+    year: int
+
+
+class CardPersonal(msgspec.Struct, frozen=True, omit_defaults=True, rename="camel"):
+    holder_name: str | None = None
+    nick_name: str | None = None
+    merchant_ref_num: str | None = None
+
+
+class CardAdded(Event, frozen=True):
+    """A card vaulted on the profile. Only the token and masked data: the number and CVV stay in
+    the token service."""
+
+    event_type: ClassVar[str] = "CardAdded"
+
+    card_id: uuid.UUID
+    payment_token: str
+    status: str
+    card_bin: str
+    last_digits: str
+    card_type: str
+    card_category: str
+    card_expiry: CardExpiry
+    fingerprint: str
+    default_card_indicator: bool
+    billing_address_id: uuid.UUID | None
+    single_use_token: str | None
+    personal: CardPersonal | None
+
+
+class CardUpdated(Event, frozen=True):
+    """Full replacement of the card's updatable fields (Paysafe PUT semantics)."""
+
+    event_type: ClassVar[str] = "CardUpdated"
+
+    card_id: uuid.UUID
+    card_expiry: CardExpiry
+    billing_address_id: uuid.UUID | None
+    personal: CardPersonal | None
+
+
+class DefaultCardChanged(Event, frozen=True):
+    """``card_id`` is now the profile's one default card (None: no default any more)."""
+
+    event_type: ClassVar[str] = "DefaultCardChanged"
+
+    card_id: uuid.UUID | None
+
+
+class CardRemoved(Event, frozen=True):
+    event_type: ClassVar[str] = "CardRemoved"
+
+    card_id: uuid.UUID
+
+
+class BankAccountPersonal(msgspec.Struct, frozen=True, omit_defaults=True, rename="camel"):
+    account_holder_name: str | None = None
+    nick_name: str | None = None
+    merchant_ref_num: str | None = None
+    routing_number: str | None = None
+    transit_number: str | None = None
+    institution_id: str | None = None
+    sort_code: str | None = None
+    bic: str | None = None
+
+
+class BankAccountAdded(Event, frozen=True):
+    """A bank account (ach, eft, bacs or sepa) vaulted on the profile, by token and last digits."""
+
+    event_type: ClassVar[str] = "BankAccountAdded"
+
+    bank_account_id: uuid.UUID
+    kind: str
+    payment_token: str
+    status: str
+    last_digits: str
+    fingerprint: str
+    account_type: str | None
+    billing_address_id: uuid.UUID | None
+    personal: BankAccountPersonal | None
+
+
+class BankAccountUpdated(Event, frozen=True):
+    event_type: ClassVar[str] = "BankAccountUpdated"
+
+    bank_account_id: uuid.UUID
+    account_type: str | None
+    billing_address_id: uuid.UUID | None
+    personal: BankAccountPersonal | None
+
+
+class BankAccountRemoved(Event, frozen=True):
+    event_type: ClassVar[str] = "BankAccountRemoved"
+
+    bank_account_id: uuid.UUID
+
+
+class MandateAdded(Event, frozen=True):
+    event_type: ClassVar[str] = "MandateAdded"
+
+    mandate_id: uuid.UUID
+    bank_account_id: uuid.UUID
+    payment_token: str
+    reference: str
+    status: str
+    status_change_date: str
+
+
+class MandateStatusChanged(Event, frozen=True):
+    event_type: ClassVar[str] = "MandateStatusChanged"
+
+    mandate_id: uuid.UUID
+    status: str
+    status_change_date: str
+
+
+class MandateRemoved(Event, frozen=True):
+    event_type: ClassVar[str] = "MandateRemoved"
+
+    mandate_id: uuid.UUID
+
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.event_type: cls
@@ -126,5 +241,15 @@ EVENT_TYPES: dict[str, type[Event]] = {
         AddressAdded,
         AddressUpdated,
         AddressRemoved,
+        CardAdded,
+        CardUpdated,
+        DefaultCardChanged,
+        CardRemoved,
+        BankAccountAdded,
+        BankAccountUpdated,
+        BankAccountRemoved,
+        MandateAdded,
+        MandateStatusChanged,
+        MandateRemoved,
     )
 }

@@ -27,6 +27,8 @@ def ordered(document: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
     out = {key: document[key] for key in order if key in document}
     if isinstance(out.get("dateOfBirth"), dict):
         out["dateOfBirth"] = ordered(out["dateOfBirth"], DATE_OF_BIRTH_KEY_ORDER)
+    if isinstance(out.get("cardExpiry"), dict):
+        out["cardExpiry"] = ordered(out["cardExpiry"], ("year", "month"))
     return out
 
 
@@ -52,3 +54,90 @@ def address_document(
         document.update(msgspec.to_builtins(personal))
     document["defaultShippingAddressIndicator"] = default_shipping_address_indicator
     return ordered(document, ADDRESS_KEY_ORDER)
+
+
+CARD_KEY_ORDER = (
+    "status", "id", "nickName", "holderName", "merchantRefNum", "cardBin", "lastDigits",
+    "cardExpiry", "billingAddressId", "cardType", "cardCategory", "paymentToken",
+    "storedCredentialTokenStatus", "defaultCardIndicator", "singleUseToken",
+)  # fmt: skip
+BANK_ACCOUNT_KEY_ORDER = (
+    "id", "nickName", "merchantRefNum", "status", "accountHolderName", "accountType",
+    "lastDigits", "routingNumber", "transitNumber", "institutionId", "sortCode", "bic",
+    "billingAddressId", "paymentToken",
+)  # fmt: skip
+MANDATE_KEY_ORDER = (
+    "id", "reference", "bankAccountId", "status", "statusChangeDate", "paymentToken",
+)  # fmt: skip
+CARD_EXPIRY_KEY_ORDER = ("year", "month")
+
+
+def card_document(card: Any) -> dict[str, Any]:
+    """A Card resource from a CardAdded event or the aggregate's card state (same attributes)."""
+    document: dict[str, Any] = {
+        "status": card.status,
+        "id": str(card.card_id),
+        "cardBin": card.card_bin,
+        "lastDigits": card.last_digits,
+        "cardExpiry": {"year": card.card_expiry.year, "month": card.card_expiry.month},
+        "cardType": card.card_type,
+        "cardCategory": card.card_category,
+        "paymentToken": card.payment_token,
+        "defaultCardIndicator": card.default_card_indicator,
+    }
+    if card.billing_address_id is not None:
+        document["billingAddressId"] = str(card.billing_address_id)
+    if card.single_use_token is not None:
+        document["singleUseToken"] = card.single_use_token
+    if card.personal is not None:
+        document.update(msgspec.to_builtins(card.personal))
+    return ordered(document, CARD_KEY_ORDER)
+
+
+def card_replacement(card_expiry: Any, billing_address_id: Any, personal: Any) -> dict[str, Any]:
+    """The updatable part of a Card resource (CardUpdated)."""
+    document: dict[str, Any] = {
+        "cardExpiry": {"year": card_expiry.year, "month": card_expiry.month}
+    }
+    if billing_address_id is not None:
+        document["billingAddressId"] = str(billing_address_id)
+    if personal is not None:
+        document.update(msgspec.to_builtins(personal))
+    return document
+
+
+def bank_account_document(account: Any) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "id": str(account.bank_account_id),
+        "status": account.status,
+        "lastDigits": account.last_digits,
+        "paymentToken": account.payment_token,
+        **bank_account_replacement(
+            account.account_type, account.billing_address_id, account.personal
+        ),
+    }
+    return ordered(document, BANK_ACCOUNT_KEY_ORDER)
+
+
+def bank_account_replacement(
+    account_type: str | None, billing_address_id: Any, personal: Any
+) -> dict[str, Any]:
+    document: dict[str, Any] = {}
+    if account_type is not None:
+        document["accountType"] = account_type
+    if billing_address_id is not None:
+        document["billingAddressId"] = str(billing_address_id)
+    if personal is not None:
+        document.update(msgspec.to_builtins(personal))
+    return document
+
+
+def mandate_document(mandate: Any) -> dict[str, Any]:
+    return {
+        "id": str(mandate.mandate_id),
+        "reference": mandate.reference,
+        "bankAccountId": str(mandate.bank_account_id),
+        "status": mandate.status,
+        "statusChangeDate": mandate.status_change_date,
+        "paymentToken": mandate.payment_token,
+    }

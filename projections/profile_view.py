@@ -13,6 +13,7 @@ from events.types import (
     ProfileDeleted,
     ProfileUpdated,
 )
+from projections import instrument_view
 from projections.documents import address_document, profile_attributes
 from projections.rows import EventContext, Projection, RowOp
 
@@ -57,6 +58,7 @@ def project(event: Event, ctx: EventContext) -> list[RowOp]:
             ]
         case ProfileDeleted():
             return [
+                RowOp("instrument_views_delete_profile", (ctx.profile_id,)),
                 RowOp("address_view_delete_profile", (ctx.profile_id,)),
                 RowOp("profile_view_delete", (ctx.profile_id,)),
             ]
@@ -85,8 +87,13 @@ def project(event: Event, ctx: EventContext) -> list[RowOp]:
             )
             return [row, _touch(ctx)]
         case AddressRemoved():
-            return [RowOp("address_view_delete", (event.address_id,)), _touch(ctx)]
-    return []
+            return [
+                RowOp("address_view_delete", (event.address_id,)),
+                RowOp("instrument_views_unlink_address", (ctx.profile_id, event.address_id)),
+                _touch(ctx),
+            ]
+    instrument_rows = instrument_view.project(event, ctx)
+    return [] if instrument_rows is None else [*instrument_rows, _touch(ctx)]
 
 
 def _touch(ctx: EventContext) -> RowOp:
@@ -96,5 +103,11 @@ def _touch(ctx: EventContext) -> RowOp:
 PROFILE_VIEW = Projection(
     name="profile-view",
     project=project,
-    tables=("vault.profile_view", "vault.address_view"),
+    tables=(
+        "vault.profile_view",
+        "vault.address_view",
+        "vault.card_view",
+        "vault.bank_account_view",
+        "vault.mandate_view",
+    ),
 )

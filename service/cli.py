@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from events.crypto import Keyring
 from service.config import ConfigError, Settings
 from service.logs import configure_logging
+from service.tokens.keyring import KeyringError
 
 log = logging.getLogger("vault")
 
@@ -39,10 +40,29 @@ def main(argv: Sequence[str] | None = None) -> None:
     create = msub.add_parser("create", help="create a merchant (if new) and issue an API key")
     create.add_argument("name")
     create.add_argument("--kind", choices=["server", "single_use"], default="server")
+    tokens = sub.add_parser("tokens", help="run the token service (or manage its clients)")
+    tsub = tokens.add_subparsers(dest="action")
+    clients = tsub.add_parser("clients", help="token-service clients")
+    csub = clients.add_subparsers(dest="client_action", required=True)
+    client_create = csub.add_parser("create", help="create a client; prints its secret once")
+    client_create.add_argument("name")
+    client_create.add_argument(
+        "--scope", action="append", required=True, choices=["tokenize", "detokenize", "keys"]
+    )
+    tsub.add_parser("purge-expired", help="destroy expired single-use records now")
     keys = sub.add_parser("keys", help="key-encryption keys")
     ksub = keys.add_subparsers(dest="action", required=True)
     generate = ksub.add_parser("generate", help="print a new keyring entry id:base64key")
     generate.add_argument("--id", default="kek-1")
+    ksub.add_parser("rotate", help="add a token-service KEK to the keyring dir and activate it")
+    rewrap = ksub.add_parser("rewrap", help="re-wrap token records under the active KEK")
+    rewrap.add_argument("--batch-size", type=int, default=500)
+    rewrap.add_argument(
+        "--from", dest="from_kek", metavar="KEK_ID", help="only records wrapped by this KEK"
+    )
+    retire = ksub.add_parser("retire", help="remove a token-service KEK nothing uses any more")
+    retire.add_argument("kek_id")
+    ksub.add_parser("status", help="token records and secrets per KEK")
     sub.add_parser("config", help="print the effective configuration (secrets redacted)")
     dev = sub.add_parser("dev", help="run everything locally on a local PostgreSQL and Kafka")
     dev.add_argument("--port", type=int, default=8080)
@@ -51,15 +71,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     settings = Settings.from_env()
     configure_logging(settings.log_level, process=args.command)
     try:
-        asyncio.run(_dispatch(args, settings))
+        status = asyncio.run(_dispatch(args, settings))
     except ConfigError as exc:
         print(f"vault: configuration error: {exc}", file=sys.stderr)
         sys.exit(2)
+    except KeyringError as exc:
+        print(f"vault: {exc}", file=sys.stderr)
+        sys.exit(1)
     except KeyboardInterrupt:
         pass
+    else:
+        if status:
+            sys.exit(status)
 
 
-async def _dispatch(args: argparse.Namespace, settings: Settings) -> None:
+async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     # Imported here so `vault --help` and `vault keys generate` start fast.
     from service import operations, processes
 
@@ -76,8 +102,27 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> None:
             await operations.rebuild(settings, _keyring(settings), args.view)
         case "merchants":
             await operations.create_merchant(settings, args.name, args.kind)
-        case "keys":
+        case "tokens":
+            from service.tokens import process as tokens
+
+            if args.action == "clients":
+                await tokens.create_service_client(settings, args.name, args.scope)
+            elif args.action == "purge-expired":
+                await tokens.purge_expired(settings)
+            else:
+                await tokens.run_tokens(settings)
+        case "keys" if args.action == "generate":
             print(Keyring.generate(args.id).spec())
+        case "keys":
+            from service.tokens import process as tokens
+
+            return await tokens.keys_command(
+                settings,
+                args.action,
+                getattr(args, "kek_id", None),
+                getattr(args, "batch_size", 500),
+                getattr(args, "from_kek", None),
+            )
         case "config":
             for name, value in settings.redacted().items():
                 print(f"{name}={value}")
@@ -85,3 +130,4 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> None:
             from service.dev import run as run_dev
 
             await run_dev(settings, args.port)
+    return 0

@@ -40,6 +40,7 @@ _RELEASE = load_sql("service", "queries/customer_id_release.sql")
 class Outcome:
     state: aggregate.Profile
     version: int
+    before: aggregate.Profile | None = None
 
 
 class ProfileCommands:
@@ -128,7 +129,7 @@ class ProfileCommands:
             if after.deleted:
                 # Crypto-shredding, in the same transaction as the ProfileDeleted event.
                 await self._keys.destroy(conn, profile_id)
-        return Outcome(state=after, version=appended[-1][0])
+        return Outcome(state=after, version=appended[-1][0], before=state)
 
     def _decode(
         self, history: list[RecordedEvent], profile_id: uuid.UUID, data_key: bytes | None

@@ -36,6 +36,9 @@ def _float(name: str, default: float) -> float:
         raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
 
 
+_SECRET_FIELDS = ("personal_data_keks", "token_keks", "tokens_database_url", "tokens_client_secret")
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = "postgresql://vault@127.0.0.1:5432/vault"
@@ -57,6 +60,22 @@ class Settings:
     shutdown_grace_seconds: float = 20.0
     log_level: str = "INFO"
     personal_data_keks: str = field(default="", repr=False)
+    # Token service (docs/token-service.md)
+    tokens_database_url: str = field(default="", repr=False)  # empty: database_url
+    tokens_host: str = "127.0.0.1"
+    tokens_port: int = 8081
+    tokens_metrics_port: int = 9103
+    token_keyring_dir: str = ""
+    token_keks: str = field(default="", repr=False)
+    token_keyring_reload_seconds: float = 5.0
+    token_audit_topic: str = "customervault.token-access.v1"  # noqa: S105 - a topic name
+    single_use_ttl_seconds: float = 900.0
+    single_use_purge_seconds: float = 15.0
+    # How the vault API reaches the token service (a service client with the `tokenize` scope).
+    tokens_url: str = "http://127.0.0.1:8081"
+    tokens_client_id: str = ""
+    tokens_client_secret: str = field(default="", repr=False)
+    tokens_timeout_seconds: float = 5.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -85,11 +104,31 @@ class Settings:
             shutdown_grace_seconds=_float("VAULT_SHUTDOWN_GRACE_SECONDS", d.shutdown_grace_seconds),
             log_level=_env("VAULT_LOG_LEVEL", d.log_level).upper(),
             personal_data_keks=_env("VAULT_PERSONAL_DATA_KEKS", ""),
+            tokens_url=_env("VAULT_TOKENS_URL", d.tokens_url).rstrip("/"),
+            tokens_client_id=_env("VAULT_TOKENS_CLIENT_ID", ""),
+            tokens_client_secret=_env("VAULT_TOKENS_CLIENT_SECRET", ""),
+            tokens_timeout_seconds=_float("VAULT_TOKENS_TIMEOUT_SECONDS", d.tokens_timeout_seconds),
+            # Token service (docs/token-service.md)
+            tokens_database_url=_env("VAULT_TOKENS_DATABASE_URL", ""),
+            tokens_host=_env("VAULT_TOKENS_HOST", d.tokens_host),
+            tokens_port=_int("VAULT_TOKENS_PORT", d.tokens_port),
+            tokens_metrics_port=_int("VAULT_TOKENS_METRICS_PORT", d.tokens_metrics_port),
+            token_keyring_dir=_env("VAULT_TOKEN_KEYRING_DIR", ""),
+            token_keks=_env("VAULT_TOKEN_KEKS", ""),
+            token_keyring_reload_seconds=_float(
+                "VAULT_TOKEN_KEYRING_RELOAD_SECONDS", d.token_keyring_reload_seconds
+            ),
+            token_audit_topic=_env("VAULT_TOKEN_AUDIT_TOPIC", d.token_audit_topic),
+            single_use_ttl_seconds=_float("VAULT_SINGLE_USE_TTL_SECONDS", d.single_use_ttl_seconds),
+            single_use_purge_seconds=_float(
+                "VAULT_SINGLE_USE_PURGE_SECONDS", d.single_use_purge_seconds
+            ),
         )
 
     def redacted(self) -> dict[str, str]:
         out = {}
         for f in fields(self):
             value = str(getattr(self, f.name))
-            out[f.name] = "<redacted>" if (f.name == "personal_data_keks" and value) else value
+            secret = f.name in ("personal_data_keks", "tokens_client_secret", *_SECRET_FIELDS)
+            out[f.name] = "<redacted>" if (secret and value) else value
         return out

@@ -8,11 +8,12 @@ import logging
 import asyncpg
 
 from events.sqlfiles import load_sql
+from service.tokens.schema import TOKEN_MIGRATIONS
 
 log = logging.getLogger(__name__)
 
 # (package, file under <package>/sql/). Append only: an applied migration is never edited.
-MIGRATIONS: tuple[tuple[str, str], ...] = (
+VAULT_MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("events", "schema/events.sql"),
     ("events", "schema/events_immutable.sql"),
     ("events", "schema/relay_checkpoints.sql"),
@@ -24,7 +25,11 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("projections", "schema/address_view.sql"),
     ("projections", "schema/projection_positions.sql"),
     ("projections", "schema/customer_search.sql"),
+    ("projections", "schema/instrument_views.sql"),
+    ("service", "schema/vault_app_grants.sql"),
 )
+# Applied by name, so the two lists can each grow at their end independently.
+MIGRATIONS = VAULT_MIGRATIONS + TOKEN_MIGRATIONS
 _LOCK_KEY = 0x4D494752  # "MIGR": concurrent `vault migrate` runs (several pods) take turns
 
 

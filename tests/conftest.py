@@ -14,6 +14,7 @@ import os
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import aiohttp
@@ -28,7 +29,10 @@ from service.api.app import create_app
 from service.config import Settings
 from service.merchants import IssuedKey, create_merchant, issue_api_key
 from service.migrations import migrate
-from tests.support import VaultClient
+from service.tokens.app import create_app as create_token_app
+from service.tokens.clients import create_client
+from service.tokens.process import keyring_from
+from tests.support import PaymentsClient, VaultClient
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -56,6 +60,7 @@ async def settings(endpoints: Endpoints, keyring: Keyring) -> Settings:
         database_url=endpoints.database_url,
         kafka_bootstrap_servers=endpoints.kafka_bootstrap_servers,
         personal_data_keks=keyring.spec(),
+        token_keks=Keyring.generate("test-token-kek-1").spec(),
         topic_partitions=3,
         db_pool_max=10,
     )
@@ -78,11 +83,57 @@ async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
 
 
 @pytest.fixture(scope="session")
-async def api_url(settings: Settings, keyring: Keyring) -> AsyncIterator[str]:
-    """The vault API on a real socket, in this process (its own pool and connection)."""
-    runner, url = await serve(create_app(settings, keyring))
+async def tokens_url(settings: Settings) -> AsyncIterator[str]:
+    """The token service on a real socket, in this process (its own pool). Its audit rows are
+    published by whichever `vault tokens` process runs, so their topic must exist, as the
+    process makes sure at its start."""
+    await ensure_topic(
+        settings.kafka_bootstrap_servers,
+        settings.token_audit_topic,
+        partitions=1,
+        replication_factor=1,
+    )
+    runner, url = await serve(create_token_app(settings, keyring_from(settings)))
     yield url
     await runner.cleanup()
+
+
+@pytest.fixture(scope="session")
+async def api_settings(settings: Settings, tokens_url: str, pool: asyncpg.Pool) -> Settings:
+    """Settings of the vault API: the test stack plus a token-service client with `tokenize`."""
+    client = await create_client(pool, "vault-api", ["tokenize"])
+    return replace(
+        settings,
+        tokens_url=tokens_url,
+        tokens_client_id=client.client_id,
+        tokens_client_secret=client.secret,
+    )
+
+
+@pytest.fixture(scope="session")
+async def api_url(api_settings: Settings, keyring: Keyring) -> AsyncIterator[str]:
+    """The vault API on a real socket, in this process (its own pool and connection)."""
+    runner, url = await serve(create_app(api_settings, keyring))
+    yield url
+    await runner.cleanup()
+
+
+@pytest.fixture(scope="session")
+async def payments(tokens_url: str, pool: asyncpg.Pool) -> AsyncIterator[PaymentsClient]:
+    """A card-payments / direct-debit service: a token-service client with `detokenize`."""
+    client = await create_client(pool, "card-payments", ["detokenize"])
+    async with PaymentsClient(tokens_url, client.client_id, client.secret) as c:
+        yield c
+
+
+@pytest.fixture
+async def sut_client(
+    api_url: str, merchant_key: IssuedKey, pool: asyncpg.Pool
+) -> AsyncIterator[VaultClient]:
+    """The same merchant's single-use-token key (as a client device holds it)."""
+    key = await issue_api_key(pool, merchant_key.merchant_id, "single_use")
+    async with VaultClient(api_url, key) as c:
+        yield c
 
 
 @pytest.fixture

@@ -75,6 +75,31 @@ class VaultClient:
         return result
 
 
+class PaymentsClient:
+    """A payment service resolving vault tokens at the token service (`detokenize` scope)."""
+
+    def __init__(self, tokens_url: str, client_id: str, secret: str) -> None:
+        self._url = f"{tokens_url}/tokens/v1/resolve"
+        self._headers = {"Authorization": aiohttp.encode_basic_auth(client_id, secret)}
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> PaymentsClient:
+        self._session = aiohttp.ClientSession(headers=self._headers)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._session is not None
+        await self._session.close()
+
+    async def resolve(
+        self, merchant_id: uuid.UUID, payment_token: str, purpose: str = "card payment test"
+    ) -> Reply:
+        assert self._session is not None
+        body = {"merchantId": str(merchant_id), "paymentToken": payment_token, "purpose": purpose}
+        async with self._session.post(self._url, json=body) as response:
+            return Reply(response.status, dict(response.headers), await response.text())
+
+
 async def stream_version(pool: asyncpg.Pool, profile_id: str) -> int:
     return int(
         await pool.fetchval(

@@ -9,7 +9,8 @@ from aiohttp import web
 from events.crypto import Keyring
 from events.personal_keys import PersonalDataKeys
 from service import db
-from service.api import profiles, search
+from service.api import bank_accounts, cards, profiles, search, single_use
+from service.api.context import COMMANDS, TOKENS, VIEW
 from service.api.middleware import (
     AUTHENTICATOR,
     PUBLIC_BASE_URL,
@@ -23,6 +24,7 @@ from service.commands import ProfileCommands
 from service.config import Settings
 from service.merchants import Authenticator
 from service.ops import Readiness
+from service.token_client import TokenClient
 
 SETTINGS = web.AppKey("settings", Settings)
 READINESS = web.AppKey("readiness", Readiness)
@@ -51,10 +53,18 @@ def create_app(
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         pool = await db.create_pool(settings)
-        app[profiles.COMMANDS] = ProfileCommands(
+        app[COMMANDS] = ProfileCommands(
             pool, PersonalDataKeys(keyring), max_attempts=settings.command_max_attempts
         )
-        app[profiles.VIEW] = ProfileView(pool)
+        app[VIEW] = ProfileView(pool)
+        tokens = TokenClient(
+            settings.tokens_url,
+            settings.tokens_client_id,
+            settings.tokens_client_secret,
+            settings.tokens_timeout_seconds,
+        )
+        await tokens.start()
+        app[TOKENS] = tokens
         app[search.POOL] = pool
         app[AUTHENTICATOR] = Authenticator(pool)
 
@@ -63,11 +73,15 @@ def create_app(
 
         app[READINESS].checks["postgres"] = postgres
         yield
+        await tokens.close()
         await pool.close()
 
     app.cleanup_ctx.append(resources)
     app.router.add_get("/customervault/monitor{_:/?}", monitor, allow_head=False)
     app.router.add_get("/customervault/v1/openapi.json", openapi, allow_head=False)
     profiles.add_routes(app)
+    cards.add_routes(app)
+    bank_accounts.add_routes(app)
+    single_use.add_routes(app)
     search.add_routes(app)
     return app

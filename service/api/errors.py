@@ -61,6 +61,17 @@ WRONG_METHOD = ErrorCode(
     "The request uses an action (e.g., GET, POST, or PUT) that is not supported by the resource.",
 )
 INTERNAL = ErrorCode("1000", 500, "An internal error occurred.")
+UNAVAILABLE = ErrorCode("1000", 503, "The service is temporarily unavailable; retry the request.")
+CARD_TAKEN = ErrorCode("7503", 409, "Card number already in use")
+INVALID_BRAND = ErrorCode(
+    "7508",
+    400,
+    "You submitted an invalid card number or brand or combination of card number and brand "
+    "with your request.",
+)
+BILLING_ADDRESS_NOT_FOUND = ErrorCode(
+    "7511", 400, "The billing address was not found on this profile (address not found by its id)."
+)
 CUSTOMER_ID_TAKEN = ErrorCode(
     "7505",
     409,

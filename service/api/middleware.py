@@ -17,17 +17,24 @@ from service.api import errors
 from service.api.errors import PaysafeError
 from service.domain.errors import (
     AddressNotFound,
+    BankAccountNotFound,
+    BillingAddressNotFound,
+    CardAlreadyOnProfile,
+    CardNotFound,
     ConcurrentModification,
+    MandateNotFound,
     MerchantCustomerIdTaken,
     ProfileNotFound,
 )
 from service.logs import request_id
 from service.merchants import Authenticator, Principal
+from service.token_client import TokenServiceUnavailable
 
 log = logging.getLogger("service.api")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 PRINCIPAL = web.RequestKey("principal", Principal)
+SINGLE_USE_TOKENS = "/customervault/v1/singleusetokens"
 AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
 PUBLIC_BASE_URL = web.AppKey("public_base_url", str)
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
@@ -87,12 +94,31 @@ async def paysafe_errors(request: web.Request, handler: Handler) -> web.StreamRe
         return errors.unknown_id(str(exc.profile_id)).response()
     except AddressNotFound as exc:
         return errors.unknown_id(str(exc.address_id)).response()
+    except CardNotFound as exc:
+        return errors.unknown_id(str(exc.card_id)).response()
+    except BankAccountNotFound as exc:
+        return errors.unknown_id(str(exc.bank_account_id)).response()
+    except MandateNotFound as exc:
+        return errors.unknown_id(str(exc.mandate_id)).response()
+    except CardAlreadyOnProfile as exc:
+        # Paysafe's link omits the profile segment (spec §3.3.1).
+        href = public_url(request, f"/customervault/v1/cards/{exc.existing_card_id}")
+        return PaysafeError(
+            errors.CARD_TAKEN,
+            detail=f" - {exc.existing_card_id}",
+            links=[{"rel": "existing_entity", "href": href}],
+        ).response()
+    except BillingAddressNotFound:
+        return PaysafeError(errors.BILLING_ADDRESS_NOT_FOUND).response()
+    except TokenServiceUnavailable as exc:
+        log.error("token service unavailable", extra={"error": str(exc)})
+        return PaysafeError(errors.UNAVAILABLE).response()
     except MerchantCustomerIdTaken as exc:
-        href = f"{request.app[PUBLIC_BASE_URL] or _origin(request)}/customervault/v1/profiles/"
+        href = public_url(request, f"/customervault/v1/profiles/{exc.existing_profile_id}")
         return PaysafeError(
             errors.CUSTOMER_ID_TAKEN,
             detail=f" - {exc.existing_profile_id}",
-            links=[{"rel": "existing_entity", "href": f"{href}{exc.existing_profile_id}"}],
+            links=[{"rel": "existing_entity", "href": href}],
         ).response()
     except ConcurrentModification:
         return PaysafeError(errors.CONCURRENT_MODIFICATION).response()
@@ -149,8 +175,10 @@ async def authentication(request: web.Request, handler: Handler) -> web.StreamRe
     )
     if principal is None:
         raise PaysafeError(errors.INVALID_CREDENTIALS, headers=_WWW_AUTHENTICATE)
-    if principal.kind != "server":
-        # Single-use-token keys live on client devices; they reach only the SUT endpoints.
+    # Single-use-token keys live on client devices: they reach only the SUT endpoint, and the
+    # SUT endpoint only them.
+    single_use_path = request.path.rstrip("/") == SINGLE_USE_TOKENS
+    if (principal.kind == "single_use") != single_use_path:
         raise PaysafeError(errors.NO_PERMISSION)
     request[PRINCIPAL] = principal
     return await handler(request)

@@ -17,7 +17,9 @@ import msgspec
 
 from service.api import errors
 from service.api import openapi_schemas as schemas
-from service.api.errors import ErrorCode, FieldError, PaysafeError
+from service.api.errors import INVALID_BRAND, ErrorCode, FieldError, PaysafeError
+from service.api.instrument_wire import BANK_KINDS
+from service.api.middleware import SINGLE_USE_TOKENS
 
 JSON = "application/json"
 SCHEMA_REF = "#/components/schemas/{name}"
@@ -30,6 +32,10 @@ PROFILE = f"{PROFILES}/{{profileId}}"
 ADDRESSES = f"{PROFILE}/addresses"
 ADDRESS = f"{ADDRESSES}/{{addressId}}"
 SEARCH = "/customervault/v1/customersearch"
+CARDS = f"{PROFILE}/cards"
+CARD = f"{CARDS}/{{cardId}}"
+MANDATE = f"{PROFILE}/mandates/{{mandateId}}"
+MANDATE_KINDS = ("bacs", "sepa")
 
 _EXAMPLE_BASE = "https://vault.example.com"
 _EXAMPLE_ID = "2e7daaac-49f1-4aae-befb-e9b03a30cbc8"
@@ -39,6 +45,7 @@ _EXAMPLE_ID_2 = "0c4bd194-5b1e-4a4e-9d1e-3f1f3b3c2a10"
 def _example_error(kind: ErrorCode) -> dict[str, Any]:
     """The body the API sends for ``kind``, with plausible details."""
     profile_url = f"{_EXAMPLE_BASE}{PROFILES}/"
+    card_url = f"{_EXAMPLE_BASE}/customervault/v1/cards/"  # no profile segment (spec §3.3.1)
     details: dict[ErrorCode, PaysafeError] = {
         errors.INVALID_FIELDS: PaysafeError(
             kind,
@@ -48,6 +55,11 @@ def _example_error(kind: ErrorCode) -> dict[str, Any]:
             ],
         ),
         errors.UNKNOWN_ID: PaysafeError(kind, detail=f": {_EXAMPLE_ID}"),
+        errors.CARD_TAKEN: PaysafeError(
+            kind,
+            detail=f" - {_EXAMPLE_ID}",
+            links=[{"rel": "existing_entity", "href": f"{card_url}{_EXAMPLE_ID}"}],
+        ),
         errors.CUSTOMER_ID_TAKEN: PaysafeError(
             kind,
             detail=f" - {_EXAMPLE_ID}",
@@ -116,6 +128,11 @@ def _created(schema: str, what: str) -> dict[str, Any]:
     return _json(schema, f"The {what} as stored.", Location=_ref("headers", "Location"))
 
 
+_LOCATION_UNLESS_CARD = {
+    "description": "Absolute URL of the new profile; absent when the body had a `card`.",
+    "schema": {"type": "string", "format": "uri"},
+}
+
 _DELETED = {
     "description": "Deleted. The body is empty (Content-Length: 0), as Paysafe's SDKs expect.",
     "headers": {
@@ -132,6 +149,8 @@ BODY = (
     errors.UNSUPPORTED_CONTENT_TYPE,
 )
 COMMAND = (*AUTH, errors.UNKNOWN_ID, errors.CONCURRENT_MODIFICATION)
+# Operations that call the token service answer 503 1000 when it is unavailable.
+TOKEN_SERVICE = (errors.UNAVAILABLE,)
 
 
 def _responses(success: dict[str, dict[str, Any]], kinds: Iterable[ErrorCode]) -> dict[str, Any]:
@@ -153,6 +172,7 @@ def _operation(
     body: str | None = None,
     parameters: tuple[dict[str, Any], ...] = (),
     public: bool = False,
+    security: str | None = None,
 ) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "operationId": operation_id,
@@ -169,7 +189,182 @@ def _operation(
     operation["responses"] = responses
     if public:
         operation["security"] = []
+    elif security is not None:
+        operation["security"] = [{security: []}]
     return operation
+
+
+def _instrument_paths() -> dict[str, Any]:
+    profile_id = _ref("parameters", "profileId")
+    card_id = _ref("parameters", "cardId")
+    account_id = _ref("parameters", "bankAccountId")
+    card = _json("Card", "The card.")
+    billing = (errors.BILLING_ADDRESS_NOT_FOUND,)
+    paths: dict[str, Any] = {
+        CARDS: {
+            "parameters": [profile_id],
+            "post": _operation(
+                "createCard",
+                "Cards",
+                "Add a card to a profile",
+                """Vaults a card: the number (or the single-use token's card) goes to the token
+                service first; if the vault then refuses the card (7503, 7511, 5269 ...) the new
+                token is destroyed again. The same number twice on one profile (by the token
+                service's keyed fingerprint) answers 409 7503 with an `existing_entity` link to
+                `/customervault/v1/cards/{id}`. The answer carries
+                `storedCredentialTokenStatus` UNVERIFIED.""",
+                _responses(
+                    {"201": _created("Card", "card")},
+                    (*BODY, *COMMAND, INVALID_BRAND, *billing, errors.CARD_TAKEN, *TOKEN_SERVICE),
+                ),
+                body="CardRequest",
+            ),
+        },
+        CARD: {
+            "parameters": [profile_id, card_id],
+            "get": _operation(
+                "getCard",
+                "Cards",
+                "Get a card",
+                """A card of the profile, with `storedCredentialTokenStatus` UNVERIFIED. Unknown
+                profile or card ids answer 404 5269.""",
+                _responses({"200": card}, (*AUTH, errors.UNKNOWN_ID)),
+            ),
+            "put": _operation(
+                "updateCard",
+                "Cards",
+                "Replace a card",
+                """Full replacement of the updatable fields (expiry, holder, nickname, reference,
+                billing address link, default flag); the number, BIN, last digits and payment
+                token never change. Expiry and holder name are also updated in the token service.
+                The answer has no `storedCredentialTokenStatus`, as Paysafe's.""",
+                _responses({"200": card}, (*BODY, *COMMAND, *billing, *TOKEN_SERVICE)),
+                body="CardUpdateRequest",
+            ),
+            "delete": _operation(
+                "deleteCard",
+                "Cards",
+                "Delete a card",
+                """The token is destroyed in the token service first, then the card is removed:
+                a failure in between leaves a card whose token no longer pays, never a removed
+                card whose token still would.""",
+                _responses({"200": _DELETED}, (*COMMAND, *TOKEN_SERVICE)),
+            ),
+        },
+    }
+    for kind in BANK_KINDS:
+        name = f"{kind.capitalize()}BankAccount"
+        accounts = f"{PROFILE}/{kind}bankaccounts"
+        label = kind.upper()
+        account = _json(name, f"The {label} bank account.")
+        paths[accounts] = {
+            "parameters": [profile_id],
+            "post": _operation(
+                f"create{name}",
+                "Bank accounts",
+                f"Add a {label} bank account to a profile",
+                """The account number (or IBAN) goes to the token service first; if the vault then
+                refuses the account (7511, 5269 ...) the new token is destroyed again.
+                `billingAddressId` must name an address of the profile (400 7511).""",
+                _responses(
+                    {"201": _created(name, f"{label} bank account")},
+                    (*BODY, *COMMAND, *billing, *TOKEN_SERVICE),
+                ),
+                body=f"{name}Request",
+            ),
+        }
+        paths[f"{accounts}/{{bankAccountId}}"] = {
+            "parameters": [profile_id, account_id],
+            "get": _operation(
+                f"get{name}",
+                "Bank accounts",
+                f"Get a {label} bank account",
+                """An account of this kind on the profile; any other id (including an account
+                of another kind) answers 404 5269.""",
+                _responses({"200": account}, (*AUTH, errors.UNKNOWN_ID)),
+            ),
+            "put": _operation(
+                f"update{name}",
+                "Bank accounts",
+                f"Replace a {label} bank account",
+                """Full replacement, with the create's required fields. The number cannot change:
+                a different one answers 5068 on it ("cannot be changed; add a new account").""",
+                _responses({"200": account}, (*BODY, *COMMAND, *billing, *TOKEN_SERVICE)),
+                body=f"{name}Request",
+            ),
+            "delete": _operation(
+                f"delete{name}",
+                "Bank accounts",
+                f"Delete a {label} bank account",
+                """The tokens of the account's mandates and of the account are destroyed first,
+                then the account and its mandates are removed.""",
+                _responses({"200": _DELETED}, (*COMMAND, *TOKEN_SERVICE)),
+            ),
+        }
+    for kind in MANDATE_KINDS:
+        label = kind.upper()
+        paths[f"{PROFILE}/{kind}bankaccounts/{{bankAccountId}}/mandates"] = {
+            "parameters": [profile_id, account_id],
+            "post": _operation(
+                f"create{kind.capitalize()}Mandate",
+                "Mandates",
+                f"Add a mandate to a {label} bank account",
+                """Creates a PENDING mandate with its own payment token (made in the token
+                service first, destroyed again if the vault refuses). Answers 201 with a
+                `Location` at the flat path `/profiles/{profileId}/mandates/{mandateId}`.""",
+                _responses(
+                    {"201": _created("Mandate", "mandate")},
+                    (*BODY, *COMMAND, *TOKEN_SERVICE),
+                ),
+                body=f"{kind.capitalize()}MandateRequest",
+            ),
+        }
+    mandate = _json("Mandate", "The mandate.")
+    paths[MANDATE] = {
+        "parameters": [profile_id, _ref("parameters", "mandateId")],
+        "get": _operation(
+            "getMandate",
+            "Mandates",
+            "Get a mandate",
+            "A mandate of the profile; unknown ids answer 404 5269.",
+            _responses({"200": mandate}, (*AUTH, errors.UNKNOWN_ID)),
+        ),
+        "put": _operation(
+            "updateMandateStatus",
+            "Mandates",
+            "Change a mandate's status",
+            """Sets `status` and `statusChangeDate`. DECLINED, CANCELLED, REJECTED, DISPUTED and
+            INACTIVE make the mandate's token stop resolving in the token service; the other
+            statuses make it resolve again.""",
+            _responses({"200": mandate}, (*BODY, *COMMAND, *TOKEN_SERVICE)),
+            body="MandateStatusRequest",
+        ),
+        "delete": _operation(
+            "deleteMandate",
+            "Mandates",
+            "Delete a mandate",
+            "The mandate's token is destroyed first, then the mandate is removed.",
+            _responses({"200": _DELETED}, (*COMMAND, *TOKEN_SERVICE)),
+        ),
+    }
+    paths[SINGLE_USE_TOKENS] = {
+        "post": _operation(
+            "createSingleUseToken",
+            "Single-use tokens",
+            "Create a card single-use token",
+            """Only with a single-use-token API key (a server key answers 403 5270). The card,
+            CVV included, goes to the token service, which keeps it for 15 minutes or until the
+            token is redeemed by a card or profile create. Answers **200** (not 201, and no
+            Location), as Paysafe does.""",
+            _responses(
+                {"200": _json("SingleUseToken", "The single-use token.")},
+                (*BODY, *AUTH, INVALID_BRAND, *TOKEN_SERVICE),
+            ),
+            body="SingleUseTokenRequest",
+            security="singleUseTokenAuth",
+        )
+    }
+    return paths
 
 
 def _paths() -> dict[str, Any]:
@@ -210,10 +405,28 @@ def _paths() -> dict[str, Any]:
                 "Create a profile",
                 """Creates a profile with a new id and payment token. `merchantCustomerId` must be
                 unused by the merchant's other profiles (409 7505, with an `existing_entity`
-                link). A `card` in the body is refused (400 5068).""",
+                link).
+
+                With a `card` (a number or a `singleUseToken`), the card is vaulted with the
+                profile as by POST .../cards (its errors name `card.` fields; a `billingAddressId`
+                cannot name an address yet, 400 7511). That answer, like Paysafe's, has no
+                `Location` but includes the profile's `addresses` (a single-use token's or
+                nested billing address) and `cards` (without `storedCredentialTokenStatus`).""",
                 _responses(
-                    {"201": _created("Profile", "profile")},
-                    (*BODY, *AUTH, errors.CUSTOMER_ID_TAKEN, errors.CONCURRENT_MODIFICATION),
+                    {
+                        "201": _json(
+                            "Profile", "The profile as stored.", Location=_LOCATION_UNLESS_CARD
+                        )
+                    },
+                    (
+                        *BODY,
+                        *AUTH,
+                        INVALID_BRAND,
+                        errors.BILLING_ADDRESS_NOT_FOUND,
+                        errors.CUSTOMER_ID_TAKEN,
+                        errors.CONCURRENT_MODIFICATION,
+                        *TOKEN_SERVICE,
+                    ),
                 ),
                 body="ProfileRequest",
             ),
@@ -245,9 +458,9 @@ def _paths() -> dict[str, Any]:
                 "getProfile",
                 "Profiles",
                 "Get a profile",
-                """The profile, with the sub-collections named by `fields` (only `addresses` is
-                served; the other names are accepted and ignored). Another merchant's profile and
-                a deleted one are unknown (404 5269).""",
+                """The profile, with the sub-collections named by `fields` (each an array, `[]`
+                when empty; cards inside a profile have no `storedCredentialTokenStatus`).
+                Another merchant's profile and a deleted one are unknown (404 5269).""",
                 _responses({"200": profile}, (*AUTH, errors.UNKNOWN_ID)),
                 parameters=(fields,),
             ),
@@ -265,10 +478,12 @@ def _paths() -> dict[str, Any]:
                 "deleteProfile",
                 "Profiles",
                 "Delete a profile",
-                """Hard delete: afterwards the profile and its addresses answer 404 5269, its
-                `merchantCustomerId` is free again, and its data key is destroyed, which makes the
-                personal data in every stored and published event unreadable (crypto-shredding).""",
-                _responses({"200": _DELETED}, COMMAND),
+                """Hard delete: the payment tokens of all its cards, bank accounts and mandates
+                are destroyed in the token service first; afterwards the profile and everything
+                on it answer 404 5269, its `merchantCustomerId` is free again, and its data key is
+                destroyed, which makes the personal data in every stored and published event
+                unreadable (crypto-shredding).""",
+                _responses({"200": _DELETED}, (*COMMAND, *TOKEN_SERVICE)),
             ),
         },
         ADDRESSES: {
@@ -303,7 +518,8 @@ def _paths() -> dict[str, Any]:
                 "deleteAddress",
                 "Addresses",
                 "Delete an address",
-                "Hard delete: the address answers 404 5269 afterwards.",
+                """Hard delete: the address answers 404 5269 afterwards. Cards and bank accounts
+                billed to it lose their `billingAddressId`.""",
                 _responses({"200": _DELETED}, COMMAND),
             ),
         },
@@ -331,6 +547,7 @@ def _paths() -> dict[str, Any]:
                 ),
             )
         },
+        **_instrument_paths(),
     }
 
 
@@ -340,9 +557,10 @@ def _query(name: str, description: str) -> dict[str, Any]:
 
 def _components() -> dict[str, Any]:
     _, generated = msgspec.json.schema_components(schemas.SCHEMAS, ref_template=SCHEMA_REF)
-    for schema in generated.values():
+    for name, schema in generated.items():
         if "description" in schema:
             schema["description"] = inspect.cleandoc(schema["description"])
+        schema.update(schemas.EXTRA_CONSTRAINTS.get(name, {}))
     return {
         "schemas": generated,
         "securitySchemes": schemas.SECURITY_SCHEMES,
@@ -370,6 +588,10 @@ def openapi_document() -> dict[str, Any]:
             {"name": "Monitor"},
             {"name": "Profiles"},
             {"name": "Addresses"},
+            {"name": "Cards"},
+            {"name": "Bank accounts", "description": "ACH, EFT, BACS and SEPA accounts."},
+            {"name": "Mandates", "description": "Direct-debit mandates of BACS and SEPA accounts."},
+            {"name": "Single-use tokens"},
             {"name": "Customer search", "description": "An extension; not in the Paysafe API."},
             {"name": "Meta"},
         ],

@@ -13,22 +13,17 @@ from projections.documents import (
     ordered,
     profile_attributes,
 )
-from service import metrics
 from service.api import errors
+from service.api.cards import render_card, vault_card
+from service.api.context import PROFILES, TOKENS, VIEW, execute, merchant_of
 from service.api.errors import FieldError, PaysafeError
 from service.api.http import empty_ok, json_response, path_id, read_json, requested_fields
+from service.api.instrument_wire import parse_card
 from service.api.middleware import principal, public_url
-from service.api.views import ProfileView
 from service.api.wire import parse_address, parse_profile
-from service.commands import Outcome, ProfileCommands
 from service.domain import profile as aggregate
 from service.domain.errors import AddressNotFound, ProfileNotFound
-from service.logs import request_id
 from service.payment_tokens import PROFILE, new_payment_token
-
-COMMANDS = web.AppKey("commands", ProfileCommands)
-VIEW = web.AppKey("profile_view", ProfileView)
-PROFILES = "/customervault/v1/profiles"
 
 
 def render_profile(state: aggregate.Profile) -> dict[str, Any]:
@@ -51,26 +46,15 @@ def render_address(address: aggregate.Address) -> dict[str, Any]:
     )
 
 
-async def _execute(
-    request: web.Request, profile_id: uuid.UUID, command: aggregate.Command
-) -> Outcome:
-    name = type(command).__name__
-    try:
-        outcome = await request.app[COMMANDS].execute(
-            principal(request).merchant_id,
-            profile_id,
-            command,
-            {"requestId": request_id.get(), "keyId": principal(request).key_id},
-        )
-    except Exception:
-        metrics.COMMANDS.labels(name, "refused").inc()
-        raise
-    metrics.COMMANDS.labels(name, "ok").inc()
-    return outcome
-
-
 async def create_profile(request: web.Request) -> web.Response:
-    body = parse_profile(await read_json(request), creating=True)
+    data = await read_json(request)
+    body = parse_profile(data, creating=True)
+    card_body = (
+        parse_card(data["card"], creating=True, field_prefix="card.")
+        if isinstance(data, dict) and data.get("card") is not None
+        else None
+    )
+    card = await vault_card(request, card_body, field_prefix="card.") if card_body else None
     profile_id = uuid.uuid4()
     command = aggregate.CreateProfile(
         profile_id=profile_id,
@@ -79,10 +63,24 @@ async def create_profile(request: web.Request) -> web.Response:
         status=body.status or aggregate.ACTIVE,
         locale=body.locale,
         personal=body.personal,
+        card=card,
     )
-    outcome = await _execute(request, profile_id, command)
-    location = public_url(request, f"{PROFILES}/{profile_id}")
-    return json_response(render_profile(outcome.state), 201, {"Location": location})
+    try:
+        outcome = await execute(request, profile_id, command)
+    except Exception:
+        if card is not None:
+            await request.app[TOKENS].delete(merchant_of(request), card.payment_token)
+        raise
+    if card is None:
+        location = public_url(request, f"{PROFILES}/{profile_id}")
+        return json_response(render_profile(outcome.state), 201, {"Location": location})
+    # Paysafe answers a create with a nested card with the new address and card, and no Location.
+    document = render_profile(outcome.state)
+    document["addresses"] = [render_address(a) for a in outcome.state.addresses.values()]
+    document["cards"] = [
+        render_card(k, stored_credential=False) for k in outcome.state.cards.values()
+    ]
+    return json_response(document, 201)
 
 
 async def get_profile(request: web.Request) -> web.Response:
@@ -114,7 +112,7 @@ async def find_profile(request: web.Request) -> web.Response:
             ],
         )
     profile_id, document = matches[0]
-    if "addresses" in requested_fields(request):
+    if requested_fields(request):
         document = (
             await request.app[VIEW].profile(
                 principal(request).merchant_id, profile_id, requested_fields(request)
@@ -130,12 +128,21 @@ async def update_profile(request: web.Request) -> web.Response:
     command = aggregate.UpdateProfile(
         status=body.status, locale=body.locale, personal=body.personal
     )
-    outcome = await _execute(request, profile_id, command)
+    outcome = await execute(request, profile_id, command)
     return json_response(render_profile(outcome.state))
 
 
 async def delete_profile(request: web.Request) -> web.Response:
-    await _execute(request, path_id(request, "pid"), aggregate.DeleteProfile())
+    profile_id = path_id(request, "pid")
+    merchant = merchant_of(request)
+    # Instruments' tokens go first (see cards.py): a failure here leaves a profile whose tokens
+    # no longer pay, never a deleted profile whose tokens still would.
+    for token in await request.app[VIEW].profile_payment_tokens(merchant, profile_id):
+        await request.app[TOKENS].delete(merchant, token)
+    outcome = await execute(request, profile_id, aggregate.DeleteProfile())
+    # An instrument added between our listing and the deletion: its token goes too.
+    for token in outcome.before.payment_tokens() if outcome.before else []:
+        await request.app[TOKENS].delete(merchant, token)
     return empty_ok()
 
 
@@ -149,7 +156,7 @@ async def create_address(request: web.Request) -> web.Response:
         default_shipping_address_indicator=body.default_shipping_address_indicator,
         personal=body.personal,
     )
-    outcome = await _execute(request, profile_id, command)
+    outcome = await execute(request, profile_id, command)
     location = public_url(request, f"{PROFILES}/{profile_id}/addresses/{address_id}")
     return json_response(
         render_address(outcome.state.addresses[address_id]), 201, {"Location": location}
@@ -175,13 +182,13 @@ async def update_address(request: web.Request) -> web.Response:
         default_shipping_address_indicator=body.default_shipping_address_indicator,
         personal=body.personal,
     )
-    outcome = await _execute(request, profile_id, command)
+    outcome = await execute(request, profile_id, command)
     return json_response(render_address(outcome.state.addresses[address_id]))
 
 
 async def delete_address(request: web.Request) -> web.Response:
     profile_id, address_id = path_id(request, "pid"), path_id(request, "aid")
-    await _execute(request, profile_id, aggregate.RemoveAddress(address_id=address_id))
+    await execute(request, profile_id, aggregate.RemoveAddress(address_id=address_id))
     return empty_ok()
 
 

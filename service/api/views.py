@@ -9,12 +9,33 @@ import asyncpg
 import msgspec
 
 from events.sqlfiles import load_sql
-from projections.documents import ADDRESS_KEY_ORDER, PROFILE_KEY_ORDER, ordered
+from projections.documents import (
+    ADDRESS_KEY_ORDER,
+    BANK_ACCOUNT_KEY_ORDER,
+    CARD_KEY_ORDER,
+    MANDATE_KEY_ORDER,
+    PROFILE_KEY_ORDER,
+    ordered,
+)
 
 _PROFILE = load_sql("service", "queries/profile_view_get.sql")
 _BY_CUSTOMER_ID = load_sql("service", "queries/profile_view_by_customer_id.sql")
 _ADDRESSES = load_sql("service", "queries/address_view_list.sql")
 _ADDRESS = load_sql("service", "queries/address_view_get.sql")
+_CARDS = load_sql("service", "queries/card_view_list.sql")
+_CARD = load_sql("service", "queries/card_view_get.sql")
+_BANK_ACCOUNTS = load_sql("service", "queries/bank_account_view_list.sql")
+_BANK_ACCOUNT = load_sql("service", "queries/bank_account_view_get.sql")
+_MANDATE = load_sql("service", "queries/mandate_view_get.sql")
+_PROFILE_TOKENS = load_sql("service", "queries/profile_payment_tokens.sql")
+_ACCOUNT_MANDATE_TOKENS = load_sql("service", "queries/bank_account_mandate_tokens.sql")
+# fields=… names (lower case, as the SDKs send them) → the profile's JSON key, per bank kind.
+BANK_FIELDS = {
+    "achbankaccounts": ("ach", "achBankAccounts"),
+    "eftbankaccounts": ("eft", "eftBankAccounts"),
+    "bacsbankaccounts": ("bacs", "bacsBankAccounts"),
+    "sepabankaccounts": ("sepa", "sepaBankAccounts"),
+}
 _decode = msgspec.json.Decoder(dict[str, Any]).decode
 
 
@@ -24,6 +45,19 @@ def _profile(raw: str) -> dict[str, Any]:
 
 def _address(raw: str) -> dict[str, Any]:
     return ordered(_decode(raw), ADDRESS_KEY_ORDER)
+
+
+# Paysafe shows storedCredentialTokenStatus on a card's create and GET, never inside a profile.
+STORED_CREDENTIAL = {"storedCredentialTokenStatus": "UNVERIFIED"}
+
+
+def _card(raw: str, in_profile: bool = False) -> dict[str, Any]:
+    document = _decode(raw)
+    return ordered(document if in_profile else {**document, **STORED_CREDENTIAL}, CARD_KEY_ORDER)
+
+
+def _bank_account(raw: str) -> dict[str, Any]:
+    return ordered(_decode(raw), BANK_ACCOUNT_KEY_ORDER)
 
 
 class ProfileView:
@@ -41,7 +75,50 @@ class ProfileView:
             if "addresses" in fields:
                 rows = await conn.fetch(_ADDRESSES, profile_id, merchant_id)
                 document["addresses"] = [_address(r["document"]) for r in rows]
+            if "cards" in fields:
+                rows = await conn.fetch(_CARDS, profile_id, merchant_id)
+                document["cards"] = [_card(r["document"], in_profile=True) for r in rows]
+            wanted = {BANK_FIELDS[f][0]: BANK_FIELDS[f][1] for f in fields if f in BANK_FIELDS}
+            if wanted:
+                for key in wanted.values():
+                    document[key] = []
+                for row in await conn.fetch(_BANK_ACCOUNTS, profile_id, merchant_id):
+                    if row["kind"] in wanted:
+                        document[wanted[row["kind"]]].append(_bank_account(row["document"]))
         return document
+
+    async def card(
+        self, merchant_id: uuid.UUID, profile_id: uuid.UUID, card_id: uuid.UUID
+    ) -> tuple[dict[str, Any], str] | None:
+        """The Card resource (as GET returns it) and its payment token."""
+        row = await self._pool.fetchrow(_CARD, card_id, profile_id, merchant_id)
+        return None if row is None else (_card(row["document"]), row["payment_token"])
+
+    async def bank_account(
+        self, merchant_id: uuid.UUID, profile_id: uuid.UUID, account_id: uuid.UUID, kind: str
+    ) -> tuple[dict[str, Any], str] | None:
+        row = await self._pool.fetchrow(_BANK_ACCOUNT, account_id, profile_id, merchant_id, kind)
+        return None if row is None else (_bank_account(row["document"]), row["payment_token"])
+
+    async def mandate(
+        self, merchant_id: uuid.UUID, profile_id: uuid.UUID, mandate_id: uuid.UUID
+    ) -> tuple[dict[str, Any], str] | None:
+        row = await self._pool.fetchrow(_MANDATE, mandate_id, profile_id, merchant_id)
+        if row is None:
+            return None
+        return ordered(_decode(row["document"]), MANDATE_KEY_ORDER), row["payment_token"]
+
+    async def profile_payment_tokens(
+        self, merchant_id: uuid.UUID, profile_id: uuid.UUID
+    ) -> list[str]:
+        return [
+            r["payment_token"]
+            for r in await self._pool.fetch(_PROFILE_TOKENS, profile_id, merchant_id)
+        ]
+
+    async def mandate_tokens(self, merchant_id: uuid.UUID, account_id: uuid.UUID) -> list[str]:
+        rows = await self._pool.fetch(_ACCOUNT_MANDATE_TOKENS, account_id, merchant_id)
+        return [r["payment_token"] for r in rows]
 
     async def profiles_by_customer_id(
         self, merchant_id: uuid.UUID, merchant_customer_id: str

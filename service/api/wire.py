@@ -6,8 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from events.types import AddressPersonal, DateOfBirth, ProfilePersonal
-from service.api.errors import FieldError, invalid
-from service.api.validation import EMAIL_RULE, Checker, Choice, Flag, Integer, Text
+from service.api.errors import invalid
+from service.api.validation import EMAIL_RULE, Checker, Choice, Flag, Integer, Rule, Text
 from service.domain.profile import ACTIVE
 
 # en_CA exists only in SDK-java; the PHP and C# SDKs throw when a response carries it (spec §4).
@@ -74,10 +74,6 @@ def parse_profile(data: object, *, creating: bool) -> ProfileBody:
     c = Checker(data)
     v = c.read_all(PROFILE_RULES)
     dob = c.nested("dateOfBirth", _date_of_birth)
-    if c.raw("card") is not None:
-        # Instruments are vaulted through the token service, which this build does not have yet.
-        # Refusing beats silently dropping a card the client believes it stored.
-        c.errors.append(FieldError("card", "cards are not supported by this vault yet"))
     if c.errors:
         raise invalid(c.errors)
     personal = ProfilePersonal(
@@ -97,14 +93,15 @@ def parse_profile(data: object, *, creating: bool) -> ProfileBody:
     return ProfileBody(status=status, locale=v["locale"], personal=personal)
 
 
-def parse_address(data: object) -> AddressBody:
-    c = Checker(data)
-    v = c.read_all(ADDRESS_RULES)
+def address_body(c: Checker, rules: tuple[Rule, ...] = ADDRESS_RULES) -> AddressBody | None:
+    """Read an address with ``c``; None (with errors recorded on ``c``) when it is not valid."""
+    v = c.read_all(rules)
     country = v["country"]
     if country is not None and not (country.isascii() and country.isalpha()):
         c.fail("country", "must be an ISO 3166-1 alpha-2 country code")
-    if c.errors:
-        raise invalid(c.errors)
+        country = None
+    if country is None or c.errors:
+        return None
     return AddressBody(
         country=country.upper(),
         default_shipping_address_indicator=v["defaultShippingAddressIndicator"],
@@ -119,3 +116,11 @@ def parse_address(data: object) -> AddressBody:
             phone=v["phone"],
         ),
     )
+
+
+def parse_address(data: object) -> AddressBody:
+    c = Checker(data)
+    body = address_body(c)
+    if c.errors or body is None:
+        raise invalid(c.errors)
+    return body

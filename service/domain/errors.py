@@ -35,3 +35,33 @@ class MerchantCustomerIdTaken(DomainError):
 
 class ConcurrentModification(DomainError):
     """The profile kept changing under us for every bounded retry."""
+
+
+class CardNotFound(DomainError):
+    def __init__(self, card_id: uuid.UUID | str) -> None:
+        super().__init__(str(card_id))
+        self.card_id = card_id
+
+
+class BankAccountNotFound(DomainError):
+    def __init__(self, bank_account_id: uuid.UUID | str) -> None:
+        super().__init__(str(bank_account_id))
+        self.bank_account_id = bank_account_id
+
+
+class MandateNotFound(DomainError):
+    def __init__(self, mandate_id: uuid.UUID | str) -> None:
+        super().__init__(str(mandate_id))
+        self.mandate_id = mandate_id
+
+
+class CardAlreadyOnProfile(DomainError):
+    """The same card number (by fingerprint) is already vaulted on this profile (Paysafe 7503)."""
+
+    def __init__(self, existing_card_id: uuid.UUID) -> None:
+        super().__init__(str(existing_card_id))
+        self.existing_card_id = existing_card_id
+
+
+class BillingAddressNotFound(DomainError):
+    """billingAddressId names no address of this profile (Paysafe 7511)."""

@@ -7,101 +7,55 @@ command against the current state. Neither does I/O: the command handler loads, 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from events.types import (
     AddressAdded,
-    AddressPersonal,
     AddressRemoved,
     AddressUpdated,
     Event,
     ProfileCreated,
     ProfileDeleted,
-    ProfilePersonal,
     ProfileUpdated,
+)
+from service.domain import instruments
+from service.domain import state as state_module
+from service.domain.commands import (
+    AddAddress,
+    AddBankAccount,
+    AddCard,
+    AddMandate,
+    ChangeMandateStatus,
+    Command,
+    CreateProfile,
+    DeleteProfile,
+    NewAddress,
+    NewCard,
+    RemoveAddress,
+    RemoveBankAccount,
+    RemoveCard,
+    RemoveMandate,
+    UpdateAddress,
+    UpdateBankAccount,
+    UpdateCard,
+    UpdateProfile,
 )
 from service.domain.errors import AddressNotFound, ProfileAlreadyExists, ProfileNotFound
 
 ACTIVE = "ACTIVE"
 
-
-# --- state -----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Address:
-    address_id: uuid.UUID
-    status: str
-    country: str
-    default_shipping_address_indicator: bool
-    personal: AddressPersonal | None
+__all__ = [
+    "ACTIVE", "AddAddress", "AddBankAccount", "AddCard", "AddMandate", "Address",
+    "ChangeMandateStatus", "Command", "CreateProfile", "DeleteProfile", "NewAddress", "NewCard",
+    "Profile", "RemoveAddress", "RemoveBankAccount", "RemoveCard", "RemoveMandate",
+    "UpdateAddress", "UpdateBankAccount", "UpdateCard", "UpdateProfile", "decide", "evolve", "fold",
+]  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Profile:
-    profile_id: uuid.UUID
-    merchant_id: uuid.UUID
-    payment_token: str
-    status: str
-    locale: str
-    personal: ProfilePersonal | None
-    addresses: dict[uuid.UUID, Address] = field(default_factory=dict)
-    deleted: bool = False
-
-    @property
-    def merchant_customer_id(self) -> str | None:
-        return self.personal.merchant_customer_id if self.personal else None
-
-
-# --- commands --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CreateProfile:
-    profile_id: uuid.UUID
-    merchant_id: uuid.UUID
-    payment_token: str
-    status: str
-    locale: str
-    personal: ProfilePersonal
-
-
-@dataclass(frozen=True)
-class UpdateProfile:
-    """Full replacement of the updatable fields; ``status`` None keeps the current status."""
-
-    status: str | None
-    locale: str
-    personal: ProfilePersonal
-
-
-@dataclass(frozen=True)
-class DeleteProfile:
-    pass
-
-
-@dataclass(frozen=True)
-class AddAddress:
-    address_id: uuid.UUID
-    country: str
-    default_shipping_address_indicator: bool
-    personal: AddressPersonal
-
-
-@dataclass(frozen=True)
-class UpdateAddress:
-    address_id: uuid.UUID
-    country: str
-    default_shipping_address_indicator: bool
-    personal: AddressPersonal
-
-
-@dataclass(frozen=True)
-class RemoveAddress:
-    address_id: uuid.UUID
-
-
-Command = CreateProfile | UpdateProfile | DeleteProfile | AddAddress | UpdateAddress | RemoveAddress
+# State and commands live in their own modules, re-exported here: this module is the aggregate's
+# entry point (``profile.decide``, ``profile.evolve``, ``profile.CreateProfile``…).
+Address = state_module.Address
+Profile = state_module.Profile
 
 
 # --- evolve ----------------------------------------------------------------------------------------
@@ -124,7 +78,9 @@ def evolve(state: Profile | None, event: Event) -> Profile | None:
         case ProfileUpdated():
             return replace(state, status=event.status, locale=event.locale, personal=event.personal)
         case ProfileDeleted():
-            return replace(state, deleted=True, addresses={})
+            return replace(
+                state, deleted=True, addresses={}, cards={}, bank_accounts={}, mandates={}
+            )
         case AddressAdded() | AddressUpdated():
             address = Address(
                 address_id=event.address_id,
@@ -136,8 +92,21 @@ def evolve(state: Profile | None, event: Event) -> Profile | None:
             return replace(state, addresses={**state.addresses, event.address_id: address})
         case AddressRemoved():
             remaining = {k: v for k, v in state.addresses.items() if k != event.address_id}
-            return replace(state, addresses=remaining)
-    raise ValueError(f"unknown event {event.event_type}")
+            # A card or account billed to the removed address keeps no dangling link.
+            gone = event.address_id
+            cards = {
+                k: replace(v, billing_address_id=None) if v.billing_address_id == gone else v
+                for k, v in state.cards.items()
+            }
+            accounts = {
+                k: replace(v, billing_address_id=None) if v.billing_address_id == gone else v
+                for k, v in state.bank_accounts.items()
+            }
+            return replace(state, addresses=remaining, cards=cards, bank_accounts=accounts)
+    changed = instruments.evolve(state, event)
+    if changed is None:
+        raise ValueError(f"unknown event {event.event_type}")
+    return changed
 
 
 def fold(events: list[Event]) -> Profile | None:
@@ -170,16 +139,20 @@ def decide(
     if isinstance(command, CreateProfile):
         if state is not None:
             raise ProfileAlreadyExists(str(command.profile_id))
-        return [
-            ProfileCreated(
-                profile_id=command.profile_id,
-                merchant_id=command.merchant_id,
-                payment_token=command.payment_token,
-                status=command.status,
-                locale=command.locale,
-                personal=command.personal,
-            )
-        ]
+        created = ProfileCreated(
+            profile_id=command.profile_id,
+            merchant_id=command.merchant_id,
+            payment_token=command.payment_token,
+            status=command.status,
+            locale=command.locale,
+            personal=command.personal,
+        )
+        if command.card is None:
+            return [created]
+        # A profile created with a nested card: the card is decided on the new profile.
+        fresh = evolve(None, created)
+        assert fresh is not None
+        return [created, *instruments.add_card(fresh, command.card)]
     profile = _live(state, merchant_id, profile_id)
     match command:
         case UpdateProfile():
@@ -216,4 +189,4 @@ def decide(
         case RemoveAddress():
             _address(profile, command.address_id)
             return [AddressRemoved(address_id=command.address_id)]
-    raise TypeError(f"unknown command {command!r}")
+    return instruments.decide(profile, command)

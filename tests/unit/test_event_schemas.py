@@ -24,8 +24,21 @@ from events.types import (
     AddressPersonal,
     AddressRemoved,
     AddressUpdated,
+    BankAccountAdded,
+    BankAccountPersonal,
+    BankAccountRemoved,
+    BankAccountUpdated,
+    CardAdded,
+    CardExpiry,
+    CardPersonal,
+    CardRemoved,
+    CardUpdated,
     DateOfBirth,
+    DefaultCardChanged,
     Event,
+    MandateAdded,
+    MandateRemoved,
+    MandateStatusChanged,
     ProfileCreated,
     ProfileDeleted,
     ProfilePersonal,
@@ -36,6 +49,7 @@ SCHEMA_DIR = Path(__file__).resolve().parents[2] / "docs" / "schemas"
 PROFILE_ID = uuid.uuid4()
 MERCHANT_ID = uuid.uuid4()
 ADDRESS_ID = uuid.uuid4()
+CARD_ID, BANK_ID, MANDATE_ID = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
 PROFILE_PERSONAL = ProfilePersonal(
     merchant_customer_id="cust-42",
     first_name="Ada",
@@ -79,6 +93,61 @@ SAMPLES: dict[str, Event] = {
         personal=AddressPersonal(zip="10014"),
     ),
     "AddressRemoved": AddressRemoved(address_id=ADDRESS_ID),
+    "CardAdded": CardAdded(
+        card_id=CARD_ID,
+        payment_token="CQPpTVEkrHFn7Go",
+        status="ACTIVE",
+        card_bin="411111",
+        last_digits="1111",
+        card_type="VI",
+        card_category="CREDIT",
+        card_expiry=CardExpiry(month=12, year=2050),
+        fingerprint="fp1:" + "ab" * 32,
+        default_card_indicator=False,
+        billing_address_id=ADDRESS_ID,
+        single_use_token=None,
+        personal=CardPersonal(holder_name="MR. JOHN SMITH", nick_name="Visa"),
+    ),
+    "CardUpdated": CardUpdated(
+        card_id=CARD_ID,
+        card_expiry=CardExpiry(month=6, year=2055),
+        billing_address_id=None,
+        personal=CardPersonal(),
+    ),
+    "DefaultCardChanged": DefaultCardChanged(card_id=CARD_ID),
+    "CardRemoved": CardRemoved(card_id=CARD_ID),
+    "BankAccountAdded": BankAccountAdded(
+        bank_account_id=BANK_ID,
+        kind="ach",
+        payment_token="DeZpXwrWtKIt8pN",
+        status="ACTIVE",
+        last_digits="67",
+        fingerprint="fp1:" + "cd" * 32,
+        account_type="CHECKING",
+        billing_address_id=ADDRESS_ID,
+        personal=BankAccountPersonal(
+            account_holder_name="XYZ Business", routing_number="211589828"
+        ),
+    ),
+    "BankAccountUpdated": BankAccountUpdated(
+        bank_account_id=BANK_ID,
+        account_type="SAVINGS",
+        billing_address_id=ADDRESS_ID,
+        personal=BankAccountPersonal(account_holder_name="XYZ"),
+    ),
+    "BankAccountRemoved": BankAccountRemoved(bank_account_id=BANK_ID),
+    "MandateAdded": MandateAdded(
+        mandate_id=MANDATE_ID,
+        bank_account_id=BANK_ID,
+        payment_token="MPYuiNEUsKG5Y3A",
+        reference="SUBSCRIPTION103",
+        status="PENDING",
+        status_change_date="2026-11-26T22:00:00Z",
+    ),
+    "MandateStatusChanged": MandateStatusChanged(
+        mandate_id=MANDATE_ID, status="CANCELLED", status_change_date="2026-11-27T09:00:00Z"
+    ),
+    "MandateRemoved": MandateRemoved(mandate_id=MANDATE_ID),
 }
 
 
@@ -234,12 +303,12 @@ def test_check_reports_changed_missing_and_stray_files(tmp_path: Path) -> None:
     changed = tmp_path / schemas.event_file(ProfileCreated)
     changed.write_text(changed.read_text().replace('"profileId"', '"profileUuid"'))
     (tmp_path / schemas.ENVELOPE_FILE).unlink()
-    (tmp_path / "CardAdded.v1.json").write_text("{}")
+    (tmp_path / "RefundIssued.v1.json").write_text("{}")
     problems = schemas.check(tmp_path)
     assert len(problems) == 3
     assert any(p.startswith("ProfileCreated.v1.json: differs") for p in problems)
     assert any(p.startswith("envelope.json: missing") for p in problems)
-    assert any(p.startswith("CardAdded.v1.json: not generated") for p in problems)
+    assert any(p.startswith("RefundIssued.v1.json: not generated") for p in problems)
 
 
 def test_files_of_superseded_versions_are_kept(

@@ -58,9 +58,11 @@ def test_profile_view_rows() -> None:
     assert touched.args == (P, 3, NOW)
     assert [op.statement for op in profile_view.project(AddressRemoved(aid), ctx(4))] == [
         "address_view_delete",
+        "instrument_views_unlink_address",
         "profile_view_touch",
     ]
     assert [op.statement for op in profile_view.project(ProfileDeleted(P), ctx(5))] == [
+        "instrument_views_delete_profile",
         "address_view_delete_profile",
         "profile_view_delete",
     ]

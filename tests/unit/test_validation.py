@@ -67,6 +67,34 @@ def test_every_problem_is_reported() -> None:
     ]
 
 
-def test_nested_card_is_refused_rather_than_dropped() -> None:
-    errors = field_errors({"merchantCustomerId": "a", "locale": "en_US", "card": {"cardNum": "1"}})
-    assert [field for field, _ in errors] == ["card"]
+def test_card_bodies_split_number_from_what_the_vault_keeps() -> None:
+    from service.api.instrument_wire import parse_card
+
+    body = parse_card(
+        {
+            "cardNum": "4111 1111 1111 1111",
+            "cardExpiry": {"month": "12", "year": "2050"},
+            "holderName": "J",
+            "cvv": 123,
+            "defaultCardIndicator": "false",
+        },
+        creating=True,
+    )
+    assert body.card_num == "4111111111111111"
+    assert (body.card_type, body.card_category) == ("VI", "CREDIT")
+    assert body.for_token_service() == {
+        "cardNum": "4111111111111111",
+        "cardExpiry": {"month": 12, "year": 2050},
+        "holderName": "J",
+    }
+    assert body.for_token_service(include_cvv=True)["cvv"] == "123"
+    assert body.personal.holder_name == "J"
+    with pytest.raises(PaysafeError) as caught:
+        parse_card(
+            {"cardNum": "4111111111111111", "cardExpiry": "12/50"},
+            creating=True,
+            field_prefix="card.",
+        )
+    assert [(f.field, f.error) for f in caught.value.field_errors] == [
+        ("card.cardExpiry", "must be a JSON object")
+    ]

@@ -1,0 +1,95 @@
+"""The instrument part of the profile view: cards, bank accounts and mandates."""
+
+from __future__ import annotations
+
+import msgspec
+
+from events.types import (
+    BankAccountAdded,
+    BankAccountRemoved,
+    BankAccountUpdated,
+    CardAdded,
+    CardRemoved,
+    CardUpdated,
+    DefaultCardChanged,
+    Event,
+    MandateAdded,
+    MandateRemoved,
+    MandateStatusChanged,
+)
+from projections.documents import (
+    bank_account_document,
+    bank_account_replacement,
+    card_document,
+    card_replacement,
+    mandate_document,
+)
+from projections.rows import EventContext, RowOp
+
+_json = msgspec.json.Encoder()
+
+
+def _encoded(document: dict[str, object]) -> str:
+    return _json.encode(document).decode()
+
+
+def project(event: Event, ctx: EventContext) -> list[RowOp] | None:
+    """Row operations for an instrument event; None when ``event`` is not one."""
+    args: tuple[object, ...]
+    match event:
+        case CardAdded():
+            args = (
+                event.card_id,
+                ctx.profile_id,
+                ctx.merchant_id,
+                ctx.stream_version,
+                event.payment_token,
+                _encoded(card_document(event)),
+            )
+            return [RowOp("card_view_insert", args)]
+        case CardUpdated():
+            replacement = card_replacement(
+                event.card_expiry, event.billing_address_id, event.personal
+            )
+            return [RowOp("card_view_replace", (event.card_id, _encoded(replacement)))]
+        case DefaultCardChanged():
+            return [RowOp("card_view_default", (ctx.profile_id, event.card_id))]
+        case CardRemoved():
+            return [RowOp("card_view_delete", (event.card_id,))]
+        case BankAccountAdded():
+            args = (
+                event.bank_account_id,
+                ctx.profile_id,
+                ctx.merchant_id,
+                event.kind,
+                ctx.stream_version,
+                event.payment_token,
+                _encoded(bank_account_document(event)),
+            )
+            return [RowOp("bank_account_view_insert", args)]
+        case BankAccountUpdated():
+            replacement = bank_account_replacement(
+                event.account_type, event.billing_address_id, event.personal
+            )
+            return [
+                RowOp("bank_account_view_replace", (event.bank_account_id, _encoded(replacement)))
+            ]
+        case BankAccountRemoved():
+            return [RowOp("bank_account_view_delete", (event.bank_account_id,))]
+        case MandateAdded():
+            args = (
+                event.mandate_id,
+                ctx.profile_id,
+                ctx.merchant_id,
+                event.bank_account_id,
+                ctx.stream_version,
+                event.payment_token,
+                _encoded(mandate_document(event)),
+            )
+            return [RowOp("mandate_view_insert", args)]
+        case MandateStatusChanged():
+            args = (event.mandate_id, event.status, event.status_change_date)
+            return [RowOp("mandate_view_status", args)]
+        case MandateRemoved():
+            return [RowOp("mandate_view_delete", (event.mandate_id,))]
+    return None

@@ -1,0 +1,1 @@
+DELETE FROM vault.bank_account_view WHERE bank_account_id = $1;

@@ -1,0 +1,1 @@
+DELETE FROM vault.card_view WHERE card_id = $1;

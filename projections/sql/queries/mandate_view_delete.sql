@@ -1,0 +1,1 @@
+DELETE FROM vault.mandate_view WHERE mandate_id = $1;

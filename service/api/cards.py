@@ -1,0 +1,184 @@
+"""Card resources: /customervault/v1/profiles/{pid}/cards[/{cid}].
+
+Order of effects, chosen so every failure leaves the safe state. Create: tokenize first (the
+number goes to the token service), then append; if the append is refused the fresh token is
+destroyed again. Delete: destroy the token first, then append the removal; a failure in between
+leaves a card whose token no longer pays (5500), never a removed card whose token still would.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import msgspec
+from aiohttp import web
+
+from projections.documents import card_document
+from service.api import errors
+from service.api.context import PROFILES, TOKENS, VIEW, execute, merchant_of, require_profile
+from service.api.errors import FieldError, PaysafeError
+from service.api.http import empty_ok, json_response, path_id, read_json
+from service.api.instrument_wire import NOT_FOUND, CardBody, parse_card
+from service.api.middleware import public_url
+from service.api.validation import Checker
+from service.api.views import STORED_CREDENTIAL
+from service.api.wire import ADDRESS_RULES, address_body
+from service.domain import commands as c
+from service.domain.errors import CardNotFound
+from service.domain.numbers import card_brand
+from service.token_client import TokenRefused
+
+
+def _new_address(data: dict[str, Any] | None) -> c.NewAddress | None:
+    if not data:
+        return None
+    checker = Checker(data)
+    body = address_body(checker, ADDRESS_RULES)
+    if body is None:
+        return None
+    return c.NewAddress(
+        uuid.uuid4(), body.country, body.default_shipping_address_indicator, body.personal
+    )
+
+
+async def vault_card(request: web.Request, body: CardBody, field_prefix: str = "") -> c.NewCard:
+    """Hand the card to the token service (or redeem its single-use token); the returned NewCard
+    holds only the token and masked data."""
+    merchant = merchant_of(request)
+    tokens = request.app[TOKENS]
+    if body.single_use_token is not None:
+        try:
+            redeemed = await tokens.redeem(merchant, body.single_use_token)
+        except TokenRefused:
+            raise errors.invalid([FieldError(f"{field_prefix}singleUseToken", NOT_FOUND)]) from None
+        brand = card_brand(redeemed.bin or "")
+        if brand is None or redeemed.card_expiry is None or redeemed.fingerprint is None:
+            await tokens.delete(merchant, redeemed.token)
+            raise PaysafeError(errors.INVALID_BRAND)
+        personal = body.personal
+        if personal.holder_name is None and redeemed.holder_name:
+            personal = type(personal)(
+                redeemed.holder_name, personal.nick_name, personal.merchant_ref_num
+            )
+        return c.NewCard(
+            card_id=uuid.uuid4(),
+            payment_token=redeemed.token,
+            card_bin=redeemed.bin or "",
+            last_digits=redeemed.last_digits or "",
+            card_type=brand[0],
+            card_category=brand[1],
+            card_expiry=redeemed.card_expiry,
+            fingerprint=redeemed.fingerprint,
+            default_card_indicator=bool(body.default_card_indicator),
+            billing_address_id=body.billing_address_id,
+            billing_address=None
+            if body.billing_address_id
+            else _new_address(redeemed.billing_address),
+            single_use_token=body.single_use_token,
+            personal=personal,
+        )
+    if body.card_type is None or body.card_category is None or body.card_expiry is None:
+        raise PaysafeError(errors.INVALID_BRAND)
+    billing = body.billing_address
+    instrument = body.for_token_service()
+    if billing is not None:
+        instrument["billingAddress"] = {
+            "country": billing.country,
+            **_personal_dict(billing.personal),
+        }
+    tokenized = await tokens.tokenize(merchant, "card", instrument)
+    return c.NewCard(
+        card_id=uuid.uuid4(),
+        payment_token=tokenized.token,
+        card_bin=tokenized.bin or "",
+        last_digits=tokenized.last_digits or "",
+        card_type=body.card_type,
+        card_category=body.card_category,
+        card_expiry=body.card_expiry,
+        fingerprint=tokenized.fingerprint or "",
+        default_card_indicator=bool(body.default_card_indicator),
+        billing_address_id=body.billing_address_id,
+        billing_address=None
+        if billing is None
+        else c.NewAddress(
+            uuid.uuid4(),
+            billing.country,
+            billing.default_shipping_address_indicator,
+            billing.personal,
+        ),
+        single_use_token=None,
+        personal=body.personal,
+    )
+
+
+def _personal_dict(personal: object) -> dict[str, Any]:
+    return dict(msgspec.to_builtins(personal))
+
+
+def render_card(card: Any, *, stored_credential: bool) -> dict[str, Any]:
+    document = card_document(card)
+    return {**document, **STORED_CREDENTIAL} if stored_credential else document
+
+
+async def create_card(request: web.Request) -> web.Response:
+    profile_id = path_id(request, "pid")
+    body = parse_card(await read_json(request), creating=True)
+    await require_profile(request, profile_id)
+    new = await vault_card(request, body)
+    try:
+        outcome = await execute(request, profile_id, c.AddCard(new))
+    except Exception:
+        await request.app[TOKENS].delete(merchant_of(request), new.payment_token)
+        raise
+    card = outcome.state.cards[new.card_id]
+    location = public_url(request, f"{PROFILES}/{profile_id}/cards/{card.card_id}")
+    return json_response(render_card(card, stored_credential=True), 201, {"Location": location})
+
+
+async def get_card(request: web.Request) -> web.Response:
+    profile_id, card_id = path_id(request, "pid"), path_id(request, "cid")
+    found = await request.app[VIEW].card(merchant_of(request), profile_id, card_id)
+    if found is None:
+        raise CardNotFound(card_id)
+    return json_response(found[0])
+
+
+async def update_card(request: web.Request) -> web.Response:
+    profile_id, card_id = path_id(request, "pid"), path_id(request, "cid")
+    body = parse_card(await read_json(request), creating=False)
+    found = await request.app[VIEW].card(merchant_of(request), profile_id, card_id)
+    if found is None:
+        raise CardNotFound(card_id)
+    assert body.card_expiry is not None
+    command = c.UpdateCard(
+        card_id,
+        body.card_expiry,
+        body.default_card_indicator,
+        body.billing_address_id,
+        body.personal,
+    )
+    outcome = await execute(request, profile_id, command)
+    # The token service keeps what a payment needs besides the number: expiry and holder.
+    instrument = {k: v for k, v in body.for_token_service().items() if k != "cardNum"}
+    await request.app[TOKENS].update(merchant_of(request), found[1], instrument=instrument)
+    return json_response(render_card(outcome.state.cards[card_id], stored_credential=False))
+
+
+async def delete_card(request: web.Request) -> web.Response:
+    profile_id, card_id = path_id(request, "pid"), path_id(request, "cid")
+    found = await request.app[VIEW].card(merchant_of(request), profile_id, card_id)
+    if found is None:
+        raise CardNotFound(card_id)
+    await request.app[TOKENS].delete(merchant_of(request), found[1])
+    await execute(request, profile_id, c.RemoveCard(card_id))
+    return empty_ok()
+
+
+def add_routes(app: web.Application) -> None:
+    slash = "{_:/?}"
+    r = app.router
+    r.add_post(f"{PROFILES}/{{pid}}/cards{slash}", create_card)
+    r.add_get(f"{PROFILES}/{{pid}}/cards/{{cid}}{slash}", get_card, allow_head=False)
+    r.add_put(f"{PROFILES}/{{pid}}/cards/{{cid}}{slash}", update_card)
+    r.add_delete(f"{PROFILES}/{{pid}}/cards/{{cid}}{slash}", delete_card)

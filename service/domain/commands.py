@@ -1,0 +1,176 @@
+"""Commands the Profile aggregate decides on. Instrument commands carry what the token service
+returned (token, BIN, last digits, fingerprint): the aggregate never sees a card or account number."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from events.types import (
+    AddressPersonal,
+    BankAccountPersonal,
+    CardExpiry,
+    CardPersonal,
+    ProfilePersonal,
+)
+
+
+@dataclass(frozen=True)
+class NewAddress:
+    address_id: uuid.UUID
+    country: str
+    default_shipping_address_indicator: bool
+    personal: AddressPersonal
+
+
+@dataclass(frozen=True)
+class NewCard:
+    card_id: uuid.UUID
+    payment_token: str
+    card_bin: str
+    last_digits: str
+    card_type: str
+    card_category: str
+    card_expiry: CardExpiry
+    fingerprint: str
+    default_card_indicator: bool
+    billing_address_id: uuid.UUID | None
+    billing_address: NewAddress | None
+    single_use_token: str | None
+    personal: CardPersonal
+
+
+@dataclass(frozen=True)
+class CreateProfile:
+    profile_id: uuid.UUID
+    merchant_id: uuid.UUID
+    payment_token: str
+    status: str
+    locale: str
+    personal: ProfilePersonal
+    card: NewCard | None = None
+
+
+@dataclass(frozen=True)
+class UpdateProfile:
+    """Full replacement of the updatable fields; ``status`` None keeps the current status."""
+
+    status: str | None
+    locale: str
+    personal: ProfilePersonal
+
+
+@dataclass(frozen=True)
+class DeleteProfile:
+    pass
+
+
+@dataclass(frozen=True)
+class AddAddress:
+    address_id: uuid.UUID
+    country: str
+    default_shipping_address_indicator: bool
+    personal: AddressPersonal
+
+
+@dataclass(frozen=True)
+class UpdateAddress:
+    address_id: uuid.UUID
+    country: str
+    default_shipping_address_indicator: bool
+    personal: AddressPersonal
+
+
+@dataclass(frozen=True)
+class RemoveAddress:
+    address_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class AddCard:
+    card: NewCard
+
+
+@dataclass(frozen=True)
+class UpdateCard:
+    """Full replacement of the card's updatable fields, except that a ``default_card_indicator``
+    left out (None) keeps the card's default status, as Paysafe does."""
+
+    card_id: uuid.UUID
+    card_expiry: CardExpiry
+    default_card_indicator: bool | None
+    billing_address_id: uuid.UUID | None
+    personal: CardPersonal
+
+
+@dataclass(frozen=True)
+class RemoveCard:
+    card_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class AddBankAccount:
+    bank_account_id: uuid.UUID
+    kind: str
+    payment_token: str
+    last_digits: str
+    fingerprint: str
+    account_type: str | None
+    billing_address_id: uuid.UUID | None
+    personal: BankAccountPersonal
+
+
+@dataclass(frozen=True)
+class UpdateBankAccount:
+    bank_account_id: uuid.UUID
+    kind: str
+    account_type: str | None
+    billing_address_id: uuid.UUID | None
+    personal: BankAccountPersonal
+
+
+@dataclass(frozen=True)
+class RemoveBankAccount:
+    bank_account_id: uuid.UUID
+    kind: str
+
+
+@dataclass(frozen=True)
+class AddMandate:
+    mandate_id: uuid.UUID
+    bank_account_id: uuid.UUID
+    kind: str
+    payment_token: str
+    reference: str
+    status_change_date: str
+
+
+@dataclass(frozen=True)
+class ChangeMandateStatus:
+    mandate_id: uuid.UUID
+    status: str
+    status_change_date: str
+
+
+@dataclass(frozen=True)
+class RemoveMandate:
+    mandate_id: uuid.UUID
+
+
+Command = (
+    CreateProfile
+    | UpdateProfile
+    | DeleteProfile
+    | AddAddress
+    | UpdateAddress
+    | RemoveAddress
+    | AddCard
+    | UpdateCard
+    | RemoveCard
+    | AddBankAccount
+    | UpdateBankAccount
+    | RemoveBankAccount
+    | AddMandate
+    | ChangeMandateStatus
+    | RemoveMandate
+)

@@ -1,0 +1,197 @@
+"""Access-audit events: written to an outbox in the access's own transaction, published to Kafka.
+
+Durability: a reveal commits its audit row together with the read (a reveal whose row cannot be
+written fails and returns nothing). The publisher follows events/relay.py: one active publisher
+(session advisory lock on a dedicated connection; other replicas wait as standbys), an idempotent
+producer (acks=all), and rows are marked published only after Kafka acknowledged them. Delivery is
+at least once; consumers deduplicate by ``eventId``.
+
+No audit event carries a card or account number, a CVV or an IBAN: the token appears only as its
+SHA-256 (``tokenFingerprint``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import asyncpg
+import msgspec
+from aiokafka import AIOKafkaProducer
+
+from events import metrics as event_metrics
+from events.sqlfiles import load_sql
+from service.tokens import metrics
+from service.tokens.sealing import token_fingerprint
+
+log = logging.getLogger(__name__)
+
+_INSERT = load_sql("service.tokens", "queries/audit_insert.sql")
+_UNPUBLISHED = load_sql("service.tokens", "queries/audit_unpublished.sql")
+_MARK = load_sql("service.tokens", "queries/audit_mark_published.sql")
+_BACKLOG = load_sql("service.tokens", "queries/audit_backlog.sql")
+_PURGE = load_sql("service.tokens", "queries/audit_purge_published.sql")
+_TRY_LOCK = load_sql("service.tokens", "queries/audit_try_lock.sql")
+
+REVEALED = "InstrumentRevealed"
+REFUSED = "RevealRefused"
+TOKENIZED = "InstrumentTokenized"
+UPDATED = "InstrumentUpdated"
+DELETED = "InstrumentDeleted"
+REDEEMED = "SingleUseTokenRedeemed"
+
+
+class AuditEvent(msgspec.Struct, frozen=True, rename="camel"):
+    event_id: str
+    type: str
+    occurred_at: str
+    merchant_id: str
+    token_fingerprint: str | None
+    kind: str | None
+    client_id: str | None
+    purpose: str | None
+    outcome: str
+    reason: str | None
+    new_token_fingerprint: str | None = msgspec.field(default=None)
+
+
+_encoder = msgspec.json.Encoder()
+
+
+def event(
+    type_: str,
+    *,
+    merchant_id: uuid.UUID | None,
+    token: str | None,
+    kind: str | None,
+    client_id: str | None,
+    purpose: str | None = None,
+    outcome: str = "success",
+    reason: str | None = None,
+    new_token: str | None = None,
+) -> AuditEvent:
+    return AuditEvent(
+        event_id=str(uuid.uuid4()),
+        type=type_,
+        occurred_at=datetime.now(UTC).isoformat(),
+        merchant_id=str(merchant_id) if merchant_id else "unknown",
+        token_fingerprint=token_fingerprint(token) if token else None,
+        kind=kind,
+        client_id=client_id,
+        purpose=purpose,
+        outcome=outcome,
+        reason=reason,
+        new_token_fingerprint=token_fingerprint(new_token) if new_token else None,
+    )
+
+
+class AuditOutbox:
+    def __init__(self, topic: str) -> None:
+        self.topic = topic
+
+    async def write(self, conn: asyncpg.Connection, audit: AuditEvent) -> None:
+        payload = _encoder.encode(audit).decode()
+        await conn.execute(_INSERT, self.topic, audit.merchant_id, payload)
+
+
+@dataclass(frozen=True)
+class PublisherSettings:
+    database_url: str
+    bootstrap_servers: str
+    batch_size: int = 500
+    idle_poll_seconds: float = 0.05
+    standby_poll_seconds: float = 1.0
+    retention_seconds: float = 7 * 24 * 3600.0
+
+
+class AuditPublisher:
+    def __init__(self, settings: PublisherSettings) -> None:
+        self._settings = settings
+        self.is_leader = False
+
+    async def run(self, stop: asyncio.Event) -> None:
+        backoff = 0.2
+        while not stop.is_set():
+            try:
+                await self._lead(stop)
+                backoff = 0.2
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("audit publisher connection lost, retrying", extra={"error": repr(exc)})
+            except Exception:
+                event_metrics.KAFKA_PRODUCE_ERRORS.labels(process="token-audit").inc()
+                log.exception("audit publisher failed, retrying")
+            self.is_leader = False
+            if not stop.is_set():
+                await _sleep_or_stop(stop, backoff)
+                backoff = min(backoff * 2, 5.0)
+
+    async def _lead(self, stop: asyncio.Event) -> None:
+        conn = await asyncpg.connect(self._settings.database_url)
+        try:
+            while not await conn.fetchval(_TRY_LOCK):
+                if stop.is_set():
+                    return
+                await _sleep_or_stop(stop, self._settings.standby_poll_seconds)
+            self.is_leader = True
+            producer = AIOKafkaProducer(
+                bootstrap_servers=self._settings.bootstrap_servers,
+                enable_idempotence=True,
+                acks="all",
+                linger_ms=2,
+            )
+            await producer.start()
+            try:
+                await self._publish_until_stopped(conn, producer, stop)
+            finally:
+                await producer.stop()
+        finally:
+            await conn.close()
+
+    async def _publish_until_stopped(
+        self, conn: asyncpg.Connection, producer: AIOKafkaProducer, stop: asyncio.Event
+    ) -> None:
+        s = self._settings
+        last_housekeeping = 0.0
+        loop = asyncio.get_running_loop()
+        while not stop.is_set():
+            if loop.time() - last_housekeeping > 5:
+                await self._housekeeping(conn)
+                last_housekeeping = loop.time()
+            rows = await conn.fetch(_UNPUBLISHED, s.batch_size)
+            if not rows:
+                metrics.AUDIT_UNPUBLISHED.set(0)
+                metrics.AUDIT_LAG.set(0)
+                await _sleep_or_stop(stop, s.idle_poll_seconds)
+                continue
+            pending = [
+                await producer.send(
+                    row["topic"],
+                    value=row["payload"].encode(),
+                    key=row["record_key"].encode(),
+                    headers=[("content-type", b"application/json")],
+                )
+                for row in rows
+            ]
+            try:
+                await asyncio.gather(*pending)
+            except Exception:
+                event_metrics.KAFKA_PRODUCE_ERRORS.labels(process="token-audit").inc()
+                raise
+            # Only now, after every record of the batch was acknowledged.
+            await conn.execute(_MARK, [row["id"] for row in rows])
+            metrics.AUDIT_PUBLISHED.inc(len(rows))
+
+    async def _housekeeping(self, conn: asyncpg.Connection) -> None:
+        backlog = await conn.fetchrow(_BACKLOG)
+        metrics.AUDIT_UNPUBLISHED.set(backlog["unpublished"])
+        metrics.AUDIT_LAG.set(backlog["lag_seconds"])
+        await conn.execute(_PURGE, self._settings.retention_seconds)
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)

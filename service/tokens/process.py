@@ -1,0 +1,161 @@
+"""``vault tokens`` and its one-shot commands: the process, service clients, key operations."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+
+import asyncpg
+from aiohttp import web
+from aiokafka.admin import AIOKafkaAdminClient
+
+from events.topics import ensure_topic
+from service.config import Settings
+from service.ops import Readiness
+from service.runtime import Site, run_process
+from service.tokens import keyops
+from service.tokens.app import STORE, create_app
+from service.tokens.audit import AuditOutbox, AuditPublisher, PublisherSettings
+from service.tokens.clients import create_client
+from service.tokens.keyring import TokenKeyring
+from service.tokens.sealing import RecordCipher
+from service.tokens.store import TokenStore
+
+log = logging.getLogger(__name__)
+METRICS_HOST = "0.0.0.0"  # noqa: S104 - scraped and probed from outside the pod
+
+
+def keyring_from(settings: Settings) -> TokenKeyring:
+    return TokenKeyring.from_settings(
+        settings.token_keyring_dir, settings.token_keks, settings.token_keyring_reload_seconds
+    )
+
+
+def database_url(settings: Settings) -> str:
+    return settings.tokens_database_url or settings.database_url
+
+
+def audit_publisher(settings: Settings) -> AuditPublisher:
+    return AuditPublisher(
+        PublisherSettings(
+            database_url=database_url(settings),
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+        )
+    )
+
+
+async def run_tokens(settings: Settings) -> None:
+    keyring = keyring_from(settings)
+    await ensure_topic(
+        settings.kafka_bootstrap_servers,
+        settings.token_audit_topic,
+        partitions=settings.topic_partitions,
+        replication_factor=settings.topic_replication_factor,
+    )
+    readiness = Readiness()
+
+    async def kafka() -> None:
+        admin = AIOKafkaAdminClient(
+            bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=3000
+        )
+        await admin.start()
+        try:
+            await admin.describe_cluster()
+        finally:
+            await admin.close()
+
+    readiness.checks["kafka"] = kafka
+    app = create_app(settings, keyring, readiness)
+
+    async def purge(stop: asyncio.Event) -> None:
+        await purge_expired_until_stopped(app, settings.single_use_purge_seconds, stop)
+
+    await run_process(
+        "tokens",
+        readiness,
+        metrics_host=METRICS_HOST,
+        metrics_port=settings.tokens_metrics_port,
+        sites=[Site(app, settings.tokens_host, settings.tokens_port)],
+        loops=[audit_publisher(settings).run, purge],
+        grace_seconds=settings.shutdown_grace_seconds,
+    )
+
+
+async def purge_expired_until_stopped(
+    app: web.Application, interval: float, stop: asyncio.Event
+) -> None:
+    """Destroy expired single-use records (their CVV) every ``interval`` seconds."""
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+        if stop.is_set() or STORE not in app:
+            continue
+        try:
+            await app[STORE].purge_expired_single_use()
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("single-use purge failed, retrying", extra={"error": repr(exc)})
+
+
+async def _pool(settings: Settings) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(database_url(settings), min_size=1, max_size=2)
+    assert pool is not None
+    return pool
+
+
+async def create_service_client(settings: Settings, name: str, scopes: list[str]) -> None:
+    pool = await _pool(settings)
+    try:
+        issued = await create_client(pool, name, scopes)
+    finally:
+        await pool.close()
+    # Shown once: only a digest of the secret is stored.
+    print(f"client_id={issued.client_id}\nsecret={issued.secret}\nscopes={','.join(issued.scopes)}")
+
+
+async def purge_expired(settings: Settings) -> None:
+    pool = await _pool(settings)
+    try:
+        store = TokenStore(
+            pool,
+            RecordCipher(keyring_from(settings)),
+            AuditOutbox(settings.token_audit_topic),
+            single_use_ttl_seconds=settings.single_use_ttl_seconds,
+        )
+        print(f"destroyed {await store.purge_expired_single_use()} expired single-use record(s)")
+    finally:
+        await pool.close()
+
+
+async def keys_command(
+    settings: Settings, action: str, kek_id: str | None, batch: int, only_kek: str | None = None
+) -> int:
+    """``vault keys rotate|rewrap|retire|status``; returns the exit status."""
+    if action == "rotate":
+        new_id = keyops.rotate(settings.token_keyring_dir)
+        print(f"created KEK {new_id} and made it active; now run `vault keys rewrap`")
+        return 0
+    if action in ("rewrap", "retire"):
+        keyops.require_dir(settings.token_keyring_dir)
+    keyring = keyring_from(settings)
+    pool = await _pool(settings)
+    try:
+        if action == "rewrap":
+            result = await keyops.rewrap(pool, keyring, batch, only_kek)
+            print(
+                f"rewrapped {result.records} record(s) and {result.secrets} fingerprint secret(s)"
+            )
+            if result.failed:
+                print(f"{result.failed} item(s) failed to decrypt; see the logs", file=sys.stderr)
+                return 1
+        elif action == "retire":
+            assert kek_id is not None
+            settle = 2 * settings.token_keyring_reload_seconds
+            await keyops.retire(pool, settings.token_keyring_dir, kek_id, settle)
+            print(f"retired KEK {kek_id}")
+        else:
+            print("\n".join(await keyops.status(pool, keyring)))
+    finally:
+        await pool.close()
+    return 0

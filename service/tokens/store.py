@@ -1,0 +1,396 @@
+"""Instrument records: tokenize, update, delete, redeem single-use tokens, resolve (detokenize).
+
+Every operation runs in one transaction with its audit-outbox row, so no access happens without its
+audit event being durably recorded. Refusals answer alike whatever the cause (unknown, deleted,
+inactive, expired, another merchant's token): a caller learns nothing about other merchants' tokens.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from events.crypto import DecryptionFailed
+from events.sqlfiles import load_sql
+from service.api.errors import FieldError
+from service.payment_tokens import new_payment_token
+from service.tokens import audit, instruments, metrics
+from service.tokens.audit import AuditOutbox
+from service.tokens.clients import Caller
+from service.tokens.errors import RecordUnreadable, TokenNotFound
+from service.tokens.instruments import BANK_KINDS, InvalidInstrument
+from service.tokens.sealing import FingerprintKeys, RecordCipher, token_fingerprint
+
+log = logging.getLogger(__name__)
+
+_GET = load_sql("service.tokens", "queries/instrument_get.sql")
+_GET_FOR_UPDATE = load_sql("service.tokens", "queries/instrument_get_for_update.sql")
+_INSERT = load_sql("service.tokens", "queries/instrument_insert.sql")
+_RESEAL = load_sql("service.tokens", "queries/instrument_reseal.sql")
+_DESTROY = load_sql("service.tokens", "queries/instrument_destroy.sql")
+_PURGE = load_sql("service.tokens", "queries/single_use_purge.sql")
+
+_PREFIX = {"card": "C", "mandate": "M", **dict.fromkeys(BANK_KINDS, "D")}
+SINGLE_USE_PREFIX = "SC"
+
+
+@dataclass(frozen=True)
+class Summary:
+    token: str
+    kind: str
+    fingerprint: str | None
+    fingerprint_key_version: int | None
+    bin: str | None
+    last_digits: str | None
+    expires_at: datetime | None
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "token": self.token,
+            "kind": self.kind,
+            "fingerprint": self.fingerprint,
+            "fingerprintKeyVersion": self.fingerprint_key_version,
+            "bin": self.bin,
+            "lastDigits": self.last_digits,
+            "expiresAt": self.expires_at.isoformat() if self.expires_at else None,
+        }
+
+
+def _summary(row: asyncpg.Record) -> Summary:
+    return Summary(
+        token=row["token"],
+        kind=row["kind"],
+        fingerprint=row["fingerprint"],
+        fingerprint_key_version=row["fingerprint_version"],
+        bin=row["bin"],
+        last_digits=row["last_digits"],
+        expires_at=row["expires_at"],
+    )
+
+
+def refusal(
+    row: asyncpg.Record | None,
+    merchant_id: uuid.UUID,
+    *,
+    single_use: bool = False,
+    inactive_ok: bool = False,
+) -> str | None:
+    """Why a record may not be used by this merchant (None: it may)."""
+    if row is None:
+        return "unknown_token"
+    if row["merchant_id"] != merchant_id:
+        return "foreign_merchant"
+    if row["deleted_at"] is not None:
+        return "deleted"
+    if row["single_use"] != single_use:
+        return "single_use_token" if row["single_use"] else "not_single_use"
+    if row["expired"]:
+        return "expired"
+    if row["status"] != "ACTIVE" and not inactive_ok:
+        return "inactive"
+    return None
+
+
+def _unreadable(token: str, exc: DecryptionFailed) -> RecordUnreadable:
+    metrics.DECRYPT_FAILURES.inc()
+    log.error(
+        "instrument record failed to decrypt; answering without data",
+        extra={"token_sha256": token_fingerprint(token), "cause": str(exc)},
+    )
+    return RecordUnreadable()
+
+
+class TokenStore:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        cipher: RecordCipher,
+        outbox: AuditOutbox,
+        *,
+        single_use_ttl_seconds: float,
+    ) -> None:
+        self.pool = pool
+        self.cipher = cipher
+        self.fingerprints = FingerprintKeys(cipher.keyring)
+        self.outbox = outbox
+        self.single_use_ttl_seconds = single_use_ttl_seconds
+
+    async def tokenize(
+        self,
+        caller: Caller,
+        merchant_id: uuid.UUID,
+        kind: str,
+        raw: Any,
+        *,
+        single_use: bool = False,
+        status: str = "ACTIVE",
+    ) -> Summary:
+        if single_use and kind != "card":
+            raise InvalidInstrument([FieldError("singleUse", "only cards have single-use tokens")])
+        data = instruments.parse(kind, raw, single_use=single_use)
+        async with self.pool.acquire() as conn, conn.transaction():
+            bank_token = None
+            if kind == "mandate":
+                bank_token = str(data["bankAccountToken"])
+                bank = await conn.fetchrow(_GET_FOR_UPDATE, bank_token)
+                if refusal(bank, merchant_id) is not None or bank["kind"] not in BANK_KINDS:
+                    raise InvalidInstrument(
+                        [
+                            FieldError(
+                                "instrument.bankAccountToken",
+                                "does not refer to an active bank account of this merchant",
+                            )
+                        ]
+                    )
+            summary = await self._insert(
+                conn, merchant_id, kind, data, single_use=single_use, status=status, bank=bank_token
+            )
+            await self.outbox.write(
+                conn,
+                audit.event(
+                    audit.TOKENIZED,
+                    merchant_id=merchant_id,
+                    token=summary.token,
+                    kind=kind,
+                    client_id=caller.client_id,
+                ),
+            )
+        metrics.TOKENIZED.labels(kind, str(single_use).lower()).inc()
+        return summary
+
+    async def _insert(
+        self,
+        conn: asyncpg.Connection,
+        merchant_id: uuid.UUID,
+        kind: str,
+        data: dict[str, Any],
+        *,
+        single_use: bool,
+        status: str,
+        bank: str | None = None,
+    ) -> Summary:
+        material = instruments.fingerprint_material(kind, data)
+        fingerprint: str | None = None
+        version: int | None = None
+        if material is not None:
+            fingerprint, version = await self.fingerprints.fingerprint(conn, merchant_id, material)
+        bin_, last_digits = instruments.display(kind, data)
+        ttl = self.single_use_ttl_seconds if single_use else None
+        for _ in range(5):  # ~83 random bits: a collision is astronomically unlikely, but cheap
+            token = new_payment_token(SINGLE_USE_PREFIX if single_use else _PREFIX[kind])
+            sealed = self.cipher.seal(merchant_id, token, kind, data)
+            row = await conn.fetchrow(
+                _INSERT,
+                token,
+                merchant_id,
+                kind,
+                single_use,
+                status,
+                sealed.kek_id,
+                sealed.wrapped_key,
+                sealed.ciphertext,
+                fingerprint,
+                version,
+                bin_,
+                last_digits,
+                bank,
+                ttl,
+            )
+            if row is not None:
+                return Summary(token, kind, fingerprint, version, bin_, last_digits, row[0])
+        raise RuntimeError("could not draw an unused token")
+
+    async def update(
+        self,
+        caller: Caller,
+        merchant_id: uuid.UUID,
+        token: str,
+        raw: Any | None,
+        status: str | None,
+    ) -> Summary:
+        async with self.pool.acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(_GET_FOR_UPDATE, token)
+            if refusal(row, merchant_id, inactive_ok=True) is not None:
+                raise TokenNotFound(token)
+            try:
+                data = self.cipher.open(row)
+            except DecryptionFailed as exc:
+                raise _unreadable(token, exc) from None
+            if raw is not None:
+                data = instruments.merge(row["kind"], data, raw)
+            sealed = self.cipher.seal(merchant_id, token, row["kind"], data)
+            await conn.execute(
+                _RESEAL,
+                token,
+                sealed.kek_id,
+                sealed.wrapped_key,
+                sealed.ciphertext,
+                status or row["status"],
+            )
+            await self.outbox.write(
+                conn,
+                audit.event(
+                    audit.UPDATED,
+                    merchant_id=merchant_id,
+                    token=token,
+                    kind=row["kind"],
+                    client_id=caller.client_id,
+                ),
+            )
+        metrics.UPDATED.labels(row["kind"]).inc()
+        return _summary(row)
+
+    async def delete(self, caller: Caller, merchant_id: uuid.UUID, token: str) -> None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(_GET_FOR_UPDATE, token)
+            reason = refusal(row, merchant_id, inactive_ok=True)
+            if reason is not None and reason not in ("single_use_token", "expired"):
+                raise TokenNotFound(token)
+            await conn.execute(_DESTROY, token, "deleted")
+            await self.outbox.write(
+                conn,
+                audit.event(
+                    audit.DELETED,
+                    merchant_id=merchant_id,
+                    token=token,
+                    kind=row["kind"],
+                    client_id=caller.client_id,
+                ),
+            )
+        metrics.DELETED.labels(row["kind"], "deleted").inc()
+
+    async def redeem(
+        self, caller: Caller, merchant_id: uuid.UUID, token: str
+    ) -> tuple[Summary, dict[str, Any]]:
+        """Turn a live single-use card token into a permanent card token, without the CVV."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(_GET_FOR_UPDATE, token)
+            if refusal(row, merchant_id, single_use=True) is not None:
+                raise TokenNotFound(token)
+            try:
+                data = self.cipher.open(row)
+            except DecryptionFailed as exc:
+                raise _unreadable(token, exc) from None
+            data.pop("cvv", None)
+            summary = await self._insert(
+                conn, merchant_id, "card", data, single_use=False, status="ACTIVE"
+            )
+            await conn.execute(_DESTROY, token, "redeemed")
+            await self.outbox.write(
+                conn,
+                audit.event(
+                    audit.REDEEMED,
+                    merchant_id=merchant_id,
+                    token=token,
+                    kind="card",
+                    client_id=caller.client_id,
+                    new_token=summary.token,
+                ),
+            )
+        metrics.TOKENIZED.labels("card", "false").inc()
+        metrics.DELETED.labels("card", "redeemed").inc()
+        extra: dict[str, Any] = {
+            k: data[k] for k in ("holderName", "cardExpiry", "billingAddress") if k in data
+        }
+        return summary, extra
+
+    async def resolve(
+        self, caller: Caller, merchant_id: uuid.UUID, token: str, purpose: str
+    ) -> dict[str, Any]:
+        revealed: dict[str, Any] | None = None
+        failure: DecryptionFailed | None = None
+        async with self.pool.acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(_GET, token)
+            reason = refusal(row, merchant_id)
+            bank = None
+            if reason is None and row["kind"] == "mandate":
+                bank = await conn.fetchrow(_GET, row["bank_token"])
+                bank_reason = refusal(bank, merchant_id)
+                reason = f"bank_account_{bank_reason}" if bank_reason else None
+            if reason is None:
+                try:
+                    revealed = self._reveal(token, row, bank)
+                except DecryptionFailed as exc:
+                    failure, reason = exc, "decrypt_failed"
+            kind = row["kind"] if row is not None else None
+            await self.outbox.write(
+                conn,
+                audit.event(
+                    audit.REVEALED if reason is None else audit.REFUSED,
+                    merchant_id=merchant_id,
+                    token=token,
+                    kind=kind,
+                    client_id=caller.client_id,
+                    purpose=purpose,
+                    outcome="revealed" if reason is None else "refused",
+                    reason=reason,
+                ),
+            )
+        if failure is not None:
+            metrics.REFUSED.labels(kind or "unknown", "decrypt_failed").inc()
+            raise _unreadable(token, failure)
+        if revealed is None:
+            metrics.REFUSED.labels(kind or "unknown", reason or "unknown").inc()
+            raise TokenNotFound(token)
+        metrics.REVEALED.labels(kind or "unknown").inc()
+        return revealed
+
+    async def audit_refusal(
+        self,
+        caller_id: str | None,
+        merchant_id: uuid.UUID | None,
+        token: str | None,
+        purpose: str | None,
+        reason: str,
+    ) -> None:
+        """A resolve refused before it reached a record (no credentials, missing scope)."""
+        async with self.pool.acquire() as conn:
+            await self.outbox.write(
+                conn,
+                audit.event(
+                    audit.REFUSED,
+                    merchant_id=merchant_id,
+                    token=token,
+                    kind=None,
+                    client_id=caller_id,
+                    purpose=purpose,
+                    outcome="refused",
+                    reason=reason,
+                ),
+            )
+        metrics.REFUSED.labels("unknown", reason).inc()
+
+    def _reveal(
+        self, token: str, row: asyncpg.Record, bank: asyncpg.Record | None
+    ) -> dict[str, Any]:
+        data = self.cipher.open(row)
+        kind = row["kind"]
+        out: dict[str, Any] = {"paymentToken": token, "kind": kind}
+        if kind == "card":
+            out["card"] = instruments.card_view(data)
+            if "billingAddress" in data:
+                out["billingAddress"] = data["billingAddress"]
+        elif kind == "mandate":
+            assert bank is not None
+            out["mandate"] = {
+                "reference": data["reference"],
+                "bankAccountToken": bank["token"],
+                "bankAccountKind": bank["kind"],
+            }
+            out["bankAccount"] = instruments.bank_account_view(self.cipher.open(bank))
+        else:
+            out["bankAccount"] = instruments.bank_account_view(data)
+        return out
+
+    async def purge_expired_single_use(self) -> int:
+        status = await self.pool.execute(_PURGE)
+        purged = int(status.split()[-1])
+        if purged:
+            metrics.SINGLE_USE_PURGED.inc(purged)
+            metrics.DELETED.labels("card", "expired").inc(purged)
+        return purged

@@ -1,0 +1,160 @@
+"""The token service in-process against the test stack: its app on a real socket, its audit
+publisher and single-use purge as background tasks, and clients with chosen scopes."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import asyncpg
+import pytest
+
+from events.topics import ensure_topic
+from service.config import Settings
+from service.tokens.app import STORE, create_app
+from service.tokens.audit import AuditPublisher, PublisherSettings
+from service.tokens.clients import IssuedClient, create_client
+from service.tokens.keyring import TokenKeyring, rotate_dir
+from service.tokens.process import purge_expired_until_stopped
+from tests.conftest import serve
+from tests.support import Reply, read_topic
+
+CARD = "4111111111111111"
+
+
+@dataclass
+class TokenClient:
+    base_url: str
+    session: aiohttp.ClientSession
+
+    async def request(self, method: str, path: str, body: Any = None) -> Reply:
+        data = json.dumps(body).encode() if body is not None else None
+        async with self.session.request(
+            method,
+            f"{self.base_url}{path}",
+            data=data,
+            headers={"Content-Type": "application/json"},
+        ) as response:
+            return Reply(response.status, dict(response.headers), await response.text())
+
+    async def tokenize(self, merchant: uuid.UUID, kind: str, instrument: Any, **extra: Any) -> Any:
+        body = {"merchantId": str(merchant), "kind": kind, "instrument": instrument, **extra}
+        reply = await self.request("POST", "/tokens/v1/instruments", body)
+        assert reply.status == 201, reply.text
+        return reply.json
+
+    async def resolve(self, merchant: uuid.UUID, token: str, purpose: str = "test") -> Reply:
+        body = {"merchantId": str(merchant), "paymentToken": token, "purpose": purpose}
+        return await self.request("POST", "/tokens/v1/resolve", body)
+
+
+@dataclass
+class TokenService:
+    url: str
+    settings: Settings
+    keyring: TokenKeyring
+    topic: str
+    publisher: AuditPublisher
+    client_factory: Callable[..., Awaitable[TokenClient]]
+
+    async def client(self, *scopes: str, credentials: tuple[str, str] | None = None) -> TokenClient:
+        return await self.client_factory(*scopes, credentials=credentials)
+
+    async def audit_records(self) -> list[dict[str, Any]]:
+        records = await read_topic(self.settings.kafka_bootstrap_servers, self.topic)
+        return [json.loads(r.value) for r in records]
+
+
+def card(number: str = CARD, **extra: Any) -> dict[str, Any]:
+    return {"cardNum": number, "cardExpiry": {"month": 12, "year": 2050}, **extra}
+
+
+@pytest.fixture
+def keyring_dir(tmp_path: Path) -> Path:
+    directory = tmp_path / "keyring"
+    # Each test its own KEK id: the database is shared, and one id must never name two keys.
+    rotate_dir(directory, f"tok-kek-{uuid.uuid4().hex[:8]}")
+    return directory
+
+
+@pytest.fixture
+def token_overrides() -> dict[str, Any]:
+    """Settings a test module overrides (e.g. a tiny single-use TTL)."""
+    return {}
+
+
+@pytest.fixture
+async def token_service(
+    settings: Settings, pool: asyncpg.Pool, keyring_dir: Path, token_overrides: dict[str, Any]
+) -> AsyncIterator[TokenService]:
+    topic = f"test.token-access.{uuid.uuid4().hex[:12]}"
+    await ensure_topic(settings.kafka_bootstrap_servers, topic, partitions=3, replication_factor=1)
+    token_settings = dataclasses.replace(
+        settings,
+        token_keyring_dir=str(keyring_dir),
+        token_keyring_reload_seconds=0.5,
+        token_audit_topic=topic,
+        db_pool_max=8,
+        **token_overrides,
+    )
+    keyring = TokenKeyring(directory=keyring_dir, reload_seconds=0.5)
+    app = create_app(token_settings, keyring)
+    runner, url = await serve(app)
+    publisher = AuditPublisher(
+        PublisherSettings(settings.database_url, settings.kafka_bootstrap_servers)
+    )
+    stop = asyncio.Event()
+    tasks = [
+        asyncio.create_task(publisher.run(stop)),
+        asyncio.create_task(
+            purge_expired_until_stopped(app, token_settings.single_use_purge_seconds, stop)
+        ),
+    ]
+    sessions: list[aiohttp.ClientSession] = []
+
+    async def make_client(*scopes: str, credentials: tuple[str, str] | None = None) -> TokenClient:
+        if credentials is None and scopes:
+            issued: IssuedClient = await create_client(pool, "test", list(scopes))
+            credentials = (issued.client_id, issued.secret)
+        headers = {"Authorization": aiohttp.encode_basic_auth(*credentials)} if credentials else {}
+        session = aiohttp.ClientSession(headers=headers)
+        sessions.append(session)
+        return TokenClient(url, session)
+
+    try:
+        assert STORE in app
+        yield TokenService(url, token_settings, keyring, topic, publisher, make_client)
+    finally:
+        for session in sessions:
+            await session.close()
+        stop.set()
+        await asyncio.gather(*tasks)
+        await runner.cleanup()
+
+
+async def wait_for(predicate: Callable[[], Awaitable[bool]], timeout: float = 30.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not await predicate():
+            await asyncio.sleep(0.1)
+
+
+async def wait_for_audit(service: TokenService, count: int, **match: Any) -> list[dict[str, Any]]:
+    """Audit records matching ``match`` once there are at least ``count`` of them."""
+    found: list[dict[str, Any]] = []
+
+    async def enough() -> bool:
+        nonlocal found
+        found = [
+            r for r in await service.audit_records() if all(r.get(k) == v for k, v in match.items())
+        ]
+        return len(found) >= count
+
+    await wait_for(enough)
+    return found

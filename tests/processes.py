@@ -1,0 +1,166 @@
+"""Running the real processes (`python -m service …`) against the test stack, logs captured."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+import asyncpg
+
+from service.merchants import IssuedKey, create_merchant, issue_api_key
+from service.tokens.clients import IssuedClient, create_client
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Process:
+    name: str
+    command: str
+    env: dict[str, str]
+    log: Path
+    metrics_port: int
+    popen: subprocess.Popen[bytes] | None = None
+
+    @property
+    def metrics_url(self) -> str:
+        return f"http://127.0.0.1:{self.metrics_port}"
+
+    def start(self) -> None:
+        handle = self.log.open("ab")
+        self.popen = subprocess.Popen(
+            [sys.executable, "-m", "service", self.command],
+            env=self.env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            cwd=REPO,
+        )
+        handle.close()
+
+    async def wait_ready(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        async with aiohttp.ClientSession() as session:
+            while time.monotonic() < deadline:
+                assert self.popen is not None and self.popen.poll() is None, self.log.read_text()
+                try:
+                    async with session.get(f"{self.metrics_url}/readyz") as response:
+                        if response.status == 200:
+                            return
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.1)
+        raise TimeoutError(f"{self.name} not ready:\n{self.log.read_text()[-3000:]}")
+
+    def terminate(self, timeout: float = 30.0) -> tuple[int, float]:
+        """SIGTERM; returns (exit code, seconds until exit)."""
+        assert self.popen is not None
+        started = time.monotonic()
+        self.popen.send_signal(signal.SIGTERM)
+        code = self.popen.wait(timeout=timeout)
+        return code, time.monotonic() - started
+
+    def kill(self) -> None:
+        if self.popen is not None and self.popen.poll() is None:
+            self.popen.kill()
+            self.popen.wait()
+
+
+@dataclass
+class Stack:
+    """tokens, api, relay and projector as separate processes, each with its own log file."""
+
+    base_env: dict[str, str]
+    work_dir: Path
+    topic: str
+    audit_topic: str
+    merchant: IssuedKey
+    sut_key: IssuedKey
+    payments: IssuedClient
+    api_port: int = field(default_factory=free_port)
+    tokens_port: int = field(default_factory=free_port)
+    processes: dict[str, Process] = field(default_factory=dict)
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    @property
+    def tokens_url(self) -> str:
+        return f"http://127.0.0.1:{self.tokens_port}"
+
+    def add(self, name: str, command: str, env: dict[str, str]) -> Process:
+        port = free_port()
+        variable = "VAULT_TOKENS_METRICS_PORT" if command == "tokens" else "VAULT_METRICS_PORT"
+        process = Process(
+            name, command, {**env, variable: str(port)}, self.work_dir / f"{name}.log", port
+        )
+        self.processes[name] = process
+        return process
+
+    async def start_all(self) -> None:
+        for process in self.processes.values():
+            process.start()
+        for process in self.processes.values():
+            await process.wait_ready()
+
+    def logs(self) -> dict[str, str]:
+        return {name: p.log.read_text() for name, p in self.processes.items()}
+
+    def stop_all(self) -> None:
+        for process in self.processes.values():
+            if process.popen is not None and process.popen.poll() is None:
+                process.terminate()
+
+
+async def build_stack(
+    pool: asyncpg.Pool, process_env: dict[str, str], token_keks: str, work_dir: Path
+) -> Stack:
+    merchant_id = await create_merchant(pool, f"processes-{uuid.uuid4()}")
+    merchant = await issue_api_key(pool, merchant_id, "server")
+    sut_key = await issue_api_key(pool, merchant_id, "single_use")
+    vault_client = await create_client(pool, "vault-api-process", ["tokenize"])
+    payments = await create_client(pool, "payments-process", ["detokenize"])
+    suffix = uuid.uuid4().hex[:10]
+    stack = Stack(
+        base_env={},
+        work_dir=work_dir,
+        topic=f"proc.profile-events.{suffix}",
+        audit_topic=f"proc.token-access.{suffix}",
+        merchant=merchant,
+        sut_key=sut_key,
+        payments=payments,
+    )
+    env = {
+        **process_env,
+        "VAULT_TOKEN_KEKS": token_keks,
+        "VAULT_PROFILE_EVENTS_TOPIC": stack.topic,
+        "VAULT_TOKEN_AUDIT_TOPIC": stack.audit_topic,
+        "VAULT_TOPIC_PARTITIONS": "3",
+        "VAULT_API_PORT": str(stack.api_port),
+        "VAULT_TOKENS_PORT": str(stack.tokens_port),
+        "VAULT_TOKENS_URL": stack.tokens_url,
+        "VAULT_TOKENS_CLIENT_ID": vault_client.client_id,
+        "VAULT_TOKENS_CLIENT_SECRET": vault_client.secret,
+        "VAULT_SHUTDOWN_GRACE_SECONDS": "10",
+        "VAULT_LOG_LEVEL": "INFO",
+    }
+    stack.base_env = env
+    stack.add("tokens", "tokens", env)
+    stack.add("api", "api", env)
+    stack.add("relay", "relay", env)
+    stack.add("projector", "project", env)
+    return stack
