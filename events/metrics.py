@@ -21,6 +21,7 @@ XMIN_HORIZON_AGE = Gauge(
 KAFKA_PRODUCE_ERRORS = Counter(
     "vault_kafka_produce_errors", "Failed Kafka produce requests", ["process"]
 )
+KAFKA_PRODUCE_ERRORS.labels(process="relay")  # exported as 0 from the start, not after a failure
 EVENTS_APPENDED = Counter("vault_events_appended", "Events appended to the store", ["event_type"])
 APPEND_CONFLICTS = Counter(
     "vault_append_conflicts", "Appends refused because the stream moved on (retried)"

@@ -58,13 +58,15 @@ async def apply_batch(
         rows = await conn.fetch(_LOCK_POSITIONS, projection.name, streams)
         positions = {r["stream_id"]: r["stream_version"] for r in rows}
         fresh = [e for e in batch if e.stream_version > positions.get(e.stream_id, 0)]
+        ops = []
         for event, ctx in await decoder.decode(conn, fresh):
             # A batch can itself hold a duplicate (a relay re-sent after a crash): compare again.
             if ctx.stream_version <= positions.get(ctx.stream_id, 0):
                 continue
-            await apply(conn, projection.project(event, ctx))
+            ops.extend(projection.project(event, ctx))
             positions[ctx.stream_id] = ctx.stream_version
             applied += 1
+        await apply(conn, ops)
         skipped = len(batch) - applied
         if applied:
             await conn.execute(

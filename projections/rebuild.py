@@ -47,16 +47,23 @@ async def rebuild(
     started = time.perf_counter()
     applied = 0
     async with pool.acquire() as conn, conn.transaction():
-        await conn.execute(f"TRUNCATE {', '.join(projection.tables)}")
+        # A rebuild is long by nature: no statement timeout, but do not queue behind a stuck
+        # lock holder for ever either.
+        await conn.execute("SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = '60s'")
+        # Locks in the projector's order (its position rows, then the view's tables), so a
+        # projector batch running beside the rebuild waits for it instead of deadlocking with it.
         if track_positions:
             await conn.execute(_RESET_POSITIONS, projection.name)
+        await conn.execute(f"TRUNCATE {', '.join(projection.tables)}")
         total = int(await conn.fetchval(_COUNT_EVENTS))
         position = START
         versions: dict[str, int] = {}
         while batch := await store.read_all_locked(conn, position, batch_size):
+            ops = []
             for event, ctx in await decoder.decode(conn, batch):
-                await apply(conn, projection.project(event, ctx))
+                ops.extend(projection.project(event, ctx))
                 versions[ctx.stream_id] = ctx.stream_version
+            await apply(conn, ops)
             position = batch[-1].commit_position
             applied += len(batch)
             if progress:

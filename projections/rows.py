@@ -10,6 +10,7 @@ import datetime as dt
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
 
 import asyncpg
@@ -47,5 +48,11 @@ class Projection:
 
 
 async def apply(conn: asyncpg.Connection, ops: Sequence[RowOp]) -> None:
-    for op in ops:
-        await conn.execute(load_sql("projections", f"queries/{op.statement}.sql"), *op.args)
+    """Run ``ops`` in order; a run of the same statement goes in one round trip (executemany)."""
+    for statement, run in groupby(ops, key=lambda op: op.statement):
+        sql = load_sql("projections", f"queries/{statement}.sql")
+        args = [op.args for op in run]
+        if len(args) == 1:
+            await conn.execute(sql, *args[0])
+        else:
+            await conn.executemany(sql, args)

@@ -58,6 +58,7 @@ class Settings:
     statement_timeout_ms: int = 10_000
     command_max_attempts: int = 8
     shutdown_grace_seconds: float = 20.0
+    shutdown_drain_seconds: float = 1.0
     log_level: str = "INFO"
     personal_data_keks: str = field(default="", repr=False)
     # Token service (docs/token-service.md)
@@ -102,6 +103,7 @@ class Settings:
             statement_timeout_ms=_int("VAULT_STATEMENT_TIMEOUT_MS", d.statement_timeout_ms),
             command_max_attempts=_int("VAULT_COMMAND_MAX_ATTEMPTS", d.command_max_attempts),
             shutdown_grace_seconds=_float("VAULT_SHUTDOWN_GRACE_SECONDS", d.shutdown_grace_seconds),
+            shutdown_drain_seconds=_float("VAULT_SHUTDOWN_DRAIN_SECONDS", d.shutdown_drain_seconds),
             log_level=_env("VAULT_LOG_LEVEL", d.log_level).upper(),
             personal_data_keks=_env("VAULT_PERSONAL_DATA_KEKS", ""),
             tokens_url=_env("VAULT_TOKENS_URL", d.tokens_url).rstrip("/"),

@@ -33,6 +33,7 @@ async def run_api(settings: Settings, keyring: Keyring) -> None:
         metrics_port=settings.metrics_port,
         sites=[Site(app, settings.api_host, settings.api_port)],
         grace_seconds=settings.shutdown_grace_seconds,
+        drain_seconds=settings.shutdown_drain_seconds,
     )
 
 
@@ -81,6 +82,7 @@ async def run_relay(settings: Settings) -> None:
         metrics_port=settings.metrics_port,
         loops=[relay.run],
         grace_seconds=settings.shutdown_grace_seconds,
+        drain_seconds=settings.shutdown_drain_seconds,
     )
 
 
@@ -114,6 +116,7 @@ async def run_projector(settings: Settings, keyring: Keyring, name: str) -> None
             metrics_port=settings.metrics_port,
             loops=[projector.run],
             grace_seconds=settings.shutdown_grace_seconds,
+            drain_seconds=settings.shutdown_drain_seconds,
         )
     finally:
         await asyncio.wait_for(pool.close(), timeout=5)

@@ -1,7 +1,9 @@
 """Running a process until SIGTERM/SIGINT, then shutting down gracefully.
 
 Order on SIGTERM: readiness turns NOT_READY at once (Kubernetes stops routing new requests), the
-HTTP sites stop accepting and wait for in-flight requests, background loops (relay, projector) get
+HTTP sites keep serving for ``drain_seconds`` (requests that were already on their way, routed
+before the endpoint was removed, must not be reset by a closing listener), then stop accepting and
+wait for in-flight requests, background loops (relay, projector) get
 their stop event and finish the batch in hand (the relay flushes Kafka and saves its checkpoint, the
 projector commits its transaction and offsets), then resources close. All within
 ``VAULT_SHUTDOWN_GRACE_SECONDS``, below the pod's terminationGracePeriodSeconds.
@@ -41,6 +43,7 @@ async def run_process(
     sites: list[Site] | None = None,
     loops: list[Loop] | None = None,
     grace_seconds: float = 20.0,
+    drain_seconds: float = 1.0,
 ) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -64,6 +67,8 @@ async def run_process(
             log.error("background loop died", exc_info=task.exception())
     log.info("shutting down", extra={"component": name})
     readiness.shutting_down = True
+    if sites:
+        await asyncio.sleep(drain_seconds)
     stop.set()
     try:
         async with asyncio.timeout(grace_seconds):

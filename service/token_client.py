@@ -14,6 +14,7 @@ import aiohttp
 import msgspec
 
 from events.types import CardExpiry
+from service.logs import request_id
 
 
 class TokenServiceUnavailable(Exception):
@@ -61,12 +62,16 @@ class TokenClient:
 
     async def _call(self, method: str, path: str, body: Any = None) -> bytes:
         assert self._session is not None, "TokenClient.start() was not awaited"
+        # The caller's request id travels on, so one request can be followed across both logs.
+        headers = {"Content-Type": "application/json"}
+        if (rid := request_id.get()) is not None:
+            headers["X-Request-Id"] = rid
         try:
             async with self._session.request(
                 method,
                 f"{self._base}{path}",
                 data=None if body is None else msgspec.json.encode(body),
-                headers={"Content-Type": "application/json"},
+                headers=headers,
             ) as response:
                 payload = await response.read()
                 if response.status < 300:

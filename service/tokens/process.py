@@ -80,6 +80,7 @@ async def run_tokens(settings: Settings) -> None:
         sites=[Site(app, settings.tokens_host, settings.tokens_port)],
         loops=[audit_publisher(settings).run, purge],
         grace_seconds=settings.shutdown_grace_seconds,
+        drain_seconds=settings.shutdown_drain_seconds,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import asyncpg
 import pytest
@@ -40,9 +40,21 @@ async def background(settings: Settings) -> AsyncIterator[Callable]:
 
 
 @pytest.fixture
-def start_relay(background: Callable, settings: Settings) -> Callable[[str], str]:
-    def start(topic: str) -> str:
+def start_relay(
+    background: Callable, settings: Settings, pool: asyncpg.Pool
+) -> Callable[..., Awaitable[str]]:
+    """Start a relay to ``topic``; with ``from_now`` it skips the history earlier tests wrote
+    (the store is shared), so a test waits only for its own events."""
+
+    async def start(topic: str, *, from_now: bool = False) -> str:
         name = f"relay-{uuid.uuid4()}"
+        if from_now:
+            await pool.execute(
+                "INSERT INTO vault.relay_checkpoints (relay_name, tx_id, global_position) "
+                "SELECT $1, coalesce(max(tx_id::text::bigint), 0), coalesce(max(global_position), 0) "
+                "FROM vault.events",
+                name,
+            )
         relay = Relay(
             RelaySettings(settings.database_url, settings.kafka_bootstrap_servers, topic, name)
         )

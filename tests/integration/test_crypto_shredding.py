@@ -36,6 +36,7 @@ async def test_delete_shreds_personal_data_in_events_and_kafka(
     topic: str,
     start_relay,
 ) -> None:
+    await start_relay(topic, from_now=True)
     profile = await client.create_profile(
         firstName=SECRETS[0],
         lastName=SECRETS[1],
@@ -63,7 +64,6 @@ async def test_delete_shreds_personal_data_in_events_and_kafka(
     decoded = EventCodec().decode(before[0], pid, data_key)
     assert decoded.personal.first_name == SECRETS[0]
 
-    start_relay(topic)
     await client.request("DELETE", f"/customervault/v1/profiles/{pid}")
 
     async def relayed() -> bool:

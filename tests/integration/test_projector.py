@@ -110,6 +110,7 @@ async def test_customer_search_finds_by_email_name_and_phone(
     start_projector,
     pool: asyncpg.Pool,
 ) -> None:
+    await start_relay(topic, from_now=True)
     unique = uuid.uuid4().hex[:8]
     alice = await client.create_profile(
         firstName="Alice",
@@ -120,7 +121,6 @@ async def test_customer_search_finds_by_email_name_and_phone(
     bob = await client.create_profile(firstName="Bob", lastName=f"Liddell{unique}")
     gone = await client.create_profile(firstName="Gone", lastName=f"Liddell{unique}")
     await client.request("DELETE", f"/customervault/v1/profiles/{gone['id']}")
-    start_relay(topic)
     start_projector(topic, CUSTOMER_SEARCH)
 
     async def indexed() -> bool:
@@ -161,6 +161,7 @@ async def test_unknown_event_types_are_skipped_not_fatal(
     from events.envelope import NewEvent
     from events.store import PostgresEventStore
 
+    await start_relay(topic, from_now=True)
     stranger = f"profile-{uuid.uuid4()}"
     async with pool.acquire() as conn:
         await PostgresEventStore().append(
@@ -171,7 +172,6 @@ async def test_unknown_event_types_are_skipped_not_fatal(
         )
     after = await client.create_profile(email="after@example.com")
     counted = Projection("unknown-test", CUSTOMER_SEARCH.project, CUSTOMER_SEARCH.tables)
-    start_relay(topic)
     start_projector(topic, counted)
 
     async def applied_after() -> bool:

@@ -90,7 +90,7 @@ async def test_rebuilt_customer_search_equals_the_live_one(
     start_projector,
 ) -> None:
     ids = await make_history(client)
-    start_relay(topic)
+    await start_relay(topic)  # the whole history: the live view must hold every profile
     start_projector(topic, CUSTOMER_SEARCH)
 
     async def caught_up() -> bool:
