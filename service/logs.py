@@ -19,8 +19,8 @@ class _RequestIdFilter(logging.Filter):
         return True
 
 
-def configure_logging(level: str, process: str) -> None:
-    handler = logging.StreamHandler(sys.stdout)
+def json_handler(handler: logging.Handler, process: str) -> logging.Handler:
+    """``handler`` writing one JSON object per record, with the request id where there is one."""
     handler.setFormatter(
         JsonFormatter(
             "{levelname}{name}{message}",
@@ -31,6 +31,11 @@ def configure_logging(level: str, process: str) -> None:
         )
     )
     handler.addFilter(_RequestIdFilter())
+    return handler
+
+
+def configure_logging(level: str, process: str) -> None:
+    handler = json_handler(logging.StreamHandler(sys.stdout), process)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 ReadinessCheck = Callable[[], Awaitable[None]]
@@ -15,6 +16,20 @@ class Readiness:
     def __init__(self) -> None:
         self.checks: dict[str, ReadinessCheck] = {}
         self.shutting_down = False
+
+
+def kafka_check(bootstrap_servers: str) -> ReadinessCheck:
+    """Readiness of a Kafka dependency: the cluster answers a metadata request."""
+
+    async def kafka() -> None:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=3000)
+        await admin.start()
+        try:
+            await admin.describe_cluster()
+        finally:
+            await admin.close()
+
+    return kafka
 
 
 def ops_app(readiness: Readiness) -> web.Application:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-from aiokafka.admin import AIOKafkaAdminClient
-
 from events.codec import EventCodec
 from events.crypto import Keyring
 from events.personal_keys import PersonalDataKeys
@@ -17,7 +15,7 @@ from projections.projector import Projector, ProjectorSettings
 from service import db
 from service.api.app import create_app
 from service.config import ConfigError, Settings
-from service.ops import Readiness
+from service.ops import Readiness, kafka_check
 from service.runtime import Site, run_process
 
 METRICS_HOST = "0.0.0.0"  # noqa: S104 - scraped and probed from outside the pod
@@ -39,18 +37,7 @@ async def run_api(settings: Settings, keyring: Keyring) -> None:
 
 def _kafka_check(settings: Settings) -> Readiness:
     readiness = Readiness()
-
-    async def kafka() -> None:
-        admin = AIOKafkaAdminClient(
-            bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=3000
-        )
-        await admin.start()
-        try:
-            await admin.describe_cluster()
-        finally:
-            await admin.close()
-
-    readiness.checks["kafka"] = kafka
+    readiness.checks["kafka"] = kafka_check(settings.kafka_bootstrap_servers)
     return readiness
 
 

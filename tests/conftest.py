@@ -10,8 +10,11 @@ reads and writes are merchant-scoped) and, where it relays, its own topic and re
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import os
 import sys
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
@@ -27,6 +30,7 @@ from events.crypto import Keyring
 from events.topics import ensure_topic
 from service.api.app import create_app
 from service.config import Settings
+from service.logs import json_handler
 from service.merchants import IssuedKey, create_merchant, issue_api_key
 from service.migrations import migrate
 from service.tokens.app import create_app as create_token_app
@@ -179,6 +183,47 @@ def process_env(settings: Settings) -> dict[str, str]:
 @pytest.fixture
 def session_factory() -> type[aiohttp.ClientSession]:
     return aiohttp.ClientSession
+
+
+SUITE_LOG = pytest.StashKey[Path]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every log record the in-process code emits during the run also goes through the production
+    JSON formatter into one file, checked line by line when the session ends."""
+    path = Path(tempfile.mkdtemp(prefix="vault-suite-log-")) / "suite.jsonl"
+    config.stash[SUITE_LOG] = path
+    root = logging.getLogger()
+    root.addHandler(json_handler(logging.FileHandler(path, encoding="utf-8"), "test-suite"))
+    root.setLevel(logging.INFO)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    path = session.config.stash.get(SUITE_LOG, None)
+    if path is None or not path.exists():
+        return
+    problems, count = [], 0
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        count += 1
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            problems.append(f"line {number} is not JSON: {line[:200]}")
+            continue
+        if not isinstance(record, dict) or not {"level", "logger", "message", "time"} <= set(
+            record
+        ):
+            problems.append(f"line {number} lacks level/logger/message/time: {line[:200]}")
+        elif record["message"] == "request" and not record.get("request_id"):
+            problems.append(f"line {number} is a request without request_id: {line[:200]}")
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        verdict = "all JSON" if not problems else f"{len(problems)} bad"
+        reporter.write_line(f"suite log check: {count} lines, {verdict} ({path})")
+        for problem in problems[:20]:
+            reporter.write_line(f"  {problem}")
+    if problems:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -5,14 +5,10 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-import re
-import time
-import uuid
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from service import metrics
 from service.api import errors
 from service.api.errors import PaysafeError
 from service.domain.errors import (
@@ -26,7 +22,7 @@ from service.domain.errors import (
     MerchantCustomerIdTaken,
     ProfileNotFound,
 )
-from service.logs import request_id
+from service.http_context import request_context as request_context_for
 from service.merchants import Authenticator, Principal
 from service.token_client import TokenServiceUnavailable
 
@@ -37,50 +33,15 @@ PRINCIPAL = web.RequestKey("principal", Principal)
 SINGLE_USE_TOKENS = "/customervault/v1/singleusetokens"
 AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
 PUBLIC_BASE_URL = web.AppKey("public_base_url", str)
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _NO_CACHE = {
     "Cache-Control": "max-age=0, no-cache, no-store",
     "Pragma": "no-cache",
 }
+# Paysafe's answers carry the request id as X-Applicationuid too.
+request_context = request_context_for(
+    "vault-api", lambda rid: {**_NO_CACHE, "X-Applicationuid": f"GUID={rid}"}
+)
 _WWW_AUTHENTICATE = {"WWW-Authenticate": 'Basic realm="authSecurity"'}
-
-
-def _route_name(request: web.Request) -> str:
-    resource = request.match_info.route.resource
-    return resource.canonical if resource is not None else "unmatched"
-
-
-@web.middleware
-async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Request id, JSON access log line, latency histogram and the headers every answer carries."""
-    supplied = request.headers.get("X-Request-Id", "")
-    rid = supplied if _REQUEST_ID.fullmatch(supplied) else str(uuid.uuid4())
-    token = request_id.set(rid)
-    started = time.perf_counter()
-    status = 500
-    try:
-        response = await handler(request)
-        status = response.status
-        response.headers["X-Request-Id"] = rid
-        response.headers["X-Applicationuid"] = f"GUID={rid}"
-        response.headers.update(_NO_CACHE)
-        return response
-    finally:
-        elapsed = time.perf_counter() - started
-        route = _route_name(request)
-        metrics.HTTP_REQUEST_SECONDS.labels(
-            "vault-api", request.method, route, str(status)
-        ).observe(elapsed)
-        log.info(
-            "request",
-            extra={
-                "method": request.method,
-                "route": route,
-                "status": status,
-                "duration_ms": round(elapsed * 1000, 2),
-            },
-        )
-        request_id.reset(token)
 
 
 @web.middleware

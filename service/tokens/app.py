@@ -9,8 +9,6 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-import re
-import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -19,11 +17,10 @@ import asyncpg
 import msgspec
 from aiohttp import web
 
-from service import metrics as http_metrics
 from service.api import errors
 from service.api.errors import FieldError, PaysafeError
 from service.config import Settings
-from service.logs import request_id
+from service.http_context import request_context as request_context_for
 from service.ops import Readiness
 from service.tokens import keyops
 from service.tokens.audit import AuditOutbox
@@ -45,44 +42,8 @@ CALLER = web.RequestKey("caller", Caller)
 PREFIX = "/tokens/v1"
 RESOLVE_PATH = f"{PREFIX}/resolve"
 MAX_BODY_BYTES = 64 * 1024
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+request_context = request_context_for("token-service", lambda _: {"Cache-Control": "no-store"})
 _WWW_AUTHENTICATE = {"WWW-Authenticate": 'Basic realm="token-service"'}
-
-
-def _route(request: web.Request) -> str:
-    resource = request.match_info.route.resource
-    return resource.canonical if resource is not None else "unmatched"
-
-
-@web.middleware
-async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
-    supplied = request.headers.get("X-Request-Id", "")
-    rid = supplied if _REQUEST_ID.fullmatch(supplied) else str(uuid.uuid4())
-    token = request_id.set(rid)
-    started = time.perf_counter()
-    status = 500
-    try:
-        response = await handler(request)
-        status = response.status
-        response.headers["X-Request-Id"] = rid
-        response.headers["Cache-Control"] = "no-store"
-        return response
-    finally:
-        elapsed = time.perf_counter() - started
-        route = _route(request)
-        http_metrics.HTTP_REQUEST_SECONDS.labels(
-            "token-service", request.method, route, str(status)
-        ).observe(elapsed)
-        log.info(
-            "request",
-            extra={
-                "method": request.method,
-                "route": route,
-                "status": status,
-                "duration_ms": round(elapsed * 1000, 2),
-            },
-        )
-        request_id.reset(token)
 
 
 @web.middleware

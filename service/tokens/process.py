@@ -9,11 +9,10 @@ import sys
 
 import asyncpg
 from aiohttp import web
-from aiokafka.admin import AIOKafkaAdminClient
 
 from events.topics import ensure_topic
 from service.config import Settings
-from service.ops import Readiness
+from service.ops import Readiness, kafka_check
 from service.runtime import Site, run_process
 from service.tokens import keyops
 from service.tokens.app import STORE, create_app
@@ -55,18 +54,7 @@ async def run_tokens(settings: Settings) -> None:
         replication_factor=settings.topic_replication_factor,
     )
     readiness = Readiness()
-
-    async def kafka() -> None:
-        admin = AIOKafkaAdminClient(
-            bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=3000
-        )
-        await admin.start()
-        try:
-            await admin.describe_cluster()
-        finally:
-            await admin.close()
-
-    readiness.checks["kafka"] = kafka
+    readiness.checks["kafka"] = kafka_check(settings.kafka_bootstrap_servers)
     app = create_app(settings, keyring, readiness)
 
     async def purge(stop: asyncio.Event) -> None:

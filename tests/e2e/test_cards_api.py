@@ -287,3 +287,72 @@ async def test_lookup_by_customer_id_embeds_requested_collections(client: VaultC
     assert found.status == 200
     assert [c["id"] for c in found.json["cards"]] == [created.json["cards"][0]["id"]]
     assert "addresses" not in found.json
+
+
+async def test_another_merchant_reaches_none_of_the_instruments(
+    client: VaultClient, other_client: VaultClient, payments: PaymentsClient, pool: asyncpg.Pool
+) -> None:
+    pid = (await client.create_profile())["id"]
+    base = f"/customervault/v1/profiles/{pid}"
+    address = (
+        await client.request("POST", f"{base}/addresses", {"country": "GB", "zip": "N1"})
+    ).json
+    card = (
+        await client.request(
+            "POST", f"{base}/cards", {"cardNum": VISA, "cardExpiry": {"month": 1, "year": 2031}}
+        )
+    ).json
+    account = (
+        await client.request(
+            "POST",
+            f"{base}/sepabankaccounts",
+            {
+                "iban": "DE89370400440532013000",
+                "accountHolderName": "A",
+                "billingAddressId": address["id"],
+            },
+        )
+    ).json
+    mandate = (
+        await client.request(
+            "POST", f"{base}/sepabankaccounts/{account['id']}/mandates", {"reference": "M1"}
+        )
+    ).json
+    version = await stream_version(pool, pid)
+    card_body = {"cardExpiry": {"month": 2, "year": 2032}}
+    account_body = {
+        "iban": "DE89370400440532013000",
+        "accountHolderName": "B",
+        "billingAddressId": address["id"],
+    }
+    attempts = [
+        ("GET", f"{base}/cards/{card['id']}", None),
+        ("PUT", f"{base}/cards/{card['id']}", card_body),
+        ("DELETE", f"{base}/cards/{card['id']}", None),
+        (
+            "POST",
+            f"{base}/cards",
+            {"cardNum": MASTERCARD, "cardExpiry": {"month": 1, "year": 2031}},
+        ),
+        ("GET", f"{base}/sepabankaccounts/{account['id']}", None),
+        ("PUT", f"{base}/sepabankaccounts/{account['id']}", account_body),
+        ("DELETE", f"{base}/sepabankaccounts/{account['id']}", None),
+        ("POST", f"{base}/sepabankaccounts/{account['id']}/mandates", {"reference": "X"}),
+        ("GET", f"{base}/mandates/{mandate['id']}", None),
+        ("PUT", f"{base}/mandates/{mandate['id']}", {"status": "CANCELLED"}),
+        ("DELETE", f"{base}/mandates/{mandate['id']}", None),
+        ("GET", f"{base}?fields=cards,sepabankaccounts", None),
+    ]
+    for method, path, body in attempts:
+        reply = await other_client.request(method, path, body)
+        assert (method, path, reply.status, reply.code) == (method, path, 404, "5269")
+    assert await stream_version(pool, pid) == version
+    # Nor can a payment service acting for the other merchant resolve the tokens.
+    for token, code in (
+        (card["paymentToken"], "5500"),
+        (account["paymentToken"], "5502"),
+        (mandate["paymentToken"], "5502"),
+    ):
+        refused = await payments.resolve(other_client.key.merchant_id, token)
+        assert (refused.status, refused.code) == (404, code)
+        assert (await payments.resolve(client.key.merchant_id, token)).status == 200

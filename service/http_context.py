@@ -1,0 +1,64 @@
+"""The request-context middleware both HTTP apps use: request id, access log line, latency metric."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+
+from aiohttp import web
+from aiohttp.typedefs import Middleware
+
+from service import metrics
+from service.logs import request_id
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
+log = logging.getLogger("service.http")
+
+
+def route_of(request: web.Request) -> str:
+    """The matched route's template (bounded label cardinality), never the concrete path."""
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "unmatched"
+
+
+def request_context(app_name: str, headers: Callable[[str], Mapping[str, str]]) -> Middleware:
+    """Middleware: take a well-formed X-Request-Id or make one, put it in the log context and on
+    the answer (with ``headers(request_id)``), log one JSON line and observe latency per route."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        supplied = request.headers.get("X-Request-Id", "")
+        rid = supplied if _REQUEST_ID.fullmatch(supplied) else str(uuid.uuid4())
+        token = request_id.set(rid)
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await handler(request)
+            status = response.status
+            response.headers["X-Request-Id"] = rid
+            response.headers.update(headers(rid))
+            return response
+        finally:
+            elapsed = time.perf_counter() - started
+            route = route_of(request)
+            metrics.HTTP_REQUEST_SECONDS.labels(
+                app_name, request.method, route, str(status)
+            ).observe(elapsed)
+            log.info(
+                "request",
+                extra={
+                    "app": app_name,
+                    "method": request.method,
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 2),
+                },
+            )
+            request_id.reset(token)
+
+    return middleware
