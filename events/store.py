@@ -20,6 +20,7 @@ Executor: TypeAlias = asyncpg.Connection | asyncpg.Pool
 
 _APPEND = load_sql("events", "queries/append.sql")
 _READ_STREAM = load_sql("events", "queries/read_stream.sql")
+_READ_STREAM_AFTER = load_sql("events", "queries/read_stream_after.sql")
 _READ_COMMITTED = load_sql("events", "queries/read_committed.sql")
 _READ_ALL = load_sql("events", "queries/read_all_in_commit_order.sql")
 _metadata_decoder = msgspec.json.Decoder(dict[str, Any])
@@ -88,8 +89,14 @@ class PostgresEventStore:
             raise WrongExpectedVersion(stream_id, expected_version)
         return sorted((r["stream_version"], r["recorded_at"]) for r in rows)
 
-    async def read_stream(self, conn: Executor, stream_id: str) -> list[RecordedEvent]:
-        return [_recorded(r) for r in await conn.fetch(_READ_STREAM, stream_id)]
+    async def read_stream(
+        self, conn: Executor, stream_id: str, after_version: int = 0
+    ) -> list[RecordedEvent]:
+        if after_version:
+            rows = await conn.fetch(_READ_STREAM_AFTER, stream_id, after_version)
+        else:
+            rows = await conn.fetch(_READ_STREAM, stream_id)
+        return [_recorded(r) for r in rows]
 
     async def read_committed(
         self, conn: Executor, after: tuple[int, int], limit: int

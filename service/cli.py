@@ -64,6 +64,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     retire.add_argument("kek_id")
     ksub.add_parser("status", help="token records and secrets per KEK")
     sub.add_parser("config", help="print the effective configuration (secrets redacted)")
+    bench = sub.add_parser("bench", help="benchmark the vault on a local stack (make bench)")
+    from service.bench.command import add_arguments as add_bench_arguments
+
+    add_bench_arguments(bench)
     dev = sub.add_parser("dev", help="run everything locally on a local PostgreSQL and Kafka")
     dev.add_argument("--port", type=int, default=8080)
     args = parser.parse_args(argv)
@@ -126,6 +130,10 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         case "config":
             for name, value in settings.redacted().items():
                 print(f"{name}={value}")
+        case "bench":
+            from service.bench.command import run as run_bench
+
+            return await run_bench(args)
         case "dev":
             from service.dev import run as run_dev
 

@@ -1,5 +1,11 @@
 """Running commands against the Profile aggregate: load, decide, append, project, in one transaction.
 
+Caching. Each process keeps the last folded state of recently used profiles (LRU) and reads only
+the events after it, so a command costs the same on a profile with two events or two thousand.
+The cache is only a starting point: the append's version check still decides, and an entry is
+dropped on any conflict, so a stale entry costs a retry, never a wrong decision. A deleted
+profile's entry is dropped at once: its data key must not outlive its destruction in memory.
+
 Concurrency. Appends are optimistic: the event store refuses a batch when the stream moved on, and
 the handler reloads and decides again, at most ``max_attempts`` times with a jittered backoff. Within
 one process, commands on the same profile also queue on a per-profile asyncio lock first: without it,
@@ -14,6 +20,7 @@ import asyncio
 import random
 import uuid
 import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +44,13 @@ _RELEASE = load_sql("service", "queries/customer_id_release.sql")
 
 
 @dataclass(frozen=True)
+class _Cached:
+    version: int
+    state: aggregate.Profile | None
+    data_key: bytes | None
+
+
+@dataclass(frozen=True)
 class Outcome:
     state: aggregate.Profile
     version: int
@@ -52,6 +66,7 @@ class ProfileCommands:
         store: PostgresEventStore | None = None,
         codec: EventCodec | None = None,
         max_attempts: int = 8,
+        cache_size: int = 10_000,
     ) -> None:
         self._pool = pool
         self._keys = keys
@@ -61,6 +76,8 @@ class ProfileCommands:
         self._locks: weakref.WeakValueDictionary[uuid.UUID, asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
+        self._cache: OrderedDict[uuid.UUID, _Cached] = OrderedDict()
+        self._cache_size = cache_size
 
     def _lock(self, profile_id: uuid.UUID) -> asyncio.Lock:
         lock = self._locks.get(profile_id)
@@ -81,6 +98,7 @@ class ProfileCommands:
                 try:
                     return await self._attempt(merchant_id, profile_id, command, metadata)
                 except WrongExpectedVersion:
+                    self._cache.pop(profile_id, None)
                     metrics.APPEND_CONFLICTS.inc()
                     if attempt == self._max_attempts:
                         break
@@ -95,13 +113,21 @@ class ProfileCommands:
         metadata: dict[str, Any],
     ) -> Outcome:
         stream_id = profile_stream(profile_id)
+        cached = self._cache.get(profile_id)
         async with self._pool.acquire() as conn, conn.transaction():
-            history = await self._store.read_stream(conn, stream_id)
-            if isinstance(command, aggregate.CreateProfile) and not history:
-                data_key: bytes | None = await self._keys.create(conn, profile_id)
+            if cached is not None:
+                version, state, data_key = cached.version, cached.state, cached.data_key
+                tail = await self._store.read_stream(conn, stream_id, after_version=version)
             else:
-                data_key = await self._keys.fetch(conn, profile_id)
-            state = aggregate.fold(self._decode(history, profile_id, data_key))
+                tail = await self._store.read_stream(conn, stream_id)
+                version, state = 0, None
+                if isinstance(command, aggregate.CreateProfile) and not tail:
+                    data_key = await self._keys.create(conn, profile_id)
+                else:
+                    data_key = await self._keys.fetch(conn, profile_id)
+            for event in self._decode(tail, profile_id, data_key):
+                state = aggregate.evolve(state, event)
+            version += len(tail)
             events = aggregate.decide(
                 state, command, merchant_id=merchant_id, profile_id=profile_id
             )
@@ -111,7 +137,6 @@ class ProfileCommands:
             assert after is not None and data_key is not None
             await self._keep_customer_id_unique(conn, merchant_id, profile_id, state, after)
 
-            version = len(history)
             meta = {**metadata, "merchantId": str(merchant_id)}
             encoded = [
                 self._codec.encode(e, subject_id=profile_id, data_key=data_key, metadata=meta)
@@ -129,7 +154,18 @@ class ProfileCommands:
             if after.deleted:
                 # Crypto-shredding, in the same transaction as the ProfileDeleted event.
                 await self._keys.destroy(conn, profile_id)
-        return Outcome(state=after, version=appended[-1][0], before=state)
+        new_version = appended[-1][0]
+        self._remember(profile_id, _Cached(new_version, after, data_key))
+        return Outcome(state=after, version=new_version, before=state)
+
+    def _remember(self, profile_id: uuid.UUID, entry: _Cached) -> None:
+        if entry.state is None or entry.state.deleted:
+            self._cache.pop(profile_id, None)
+            return
+        self._cache[profile_id] = entry
+        self._cache.move_to_end(profile_id)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
 
     def _decode(
         self, history: list[RecordedEvent], profile_id: uuid.UUID, data_key: bytes | None

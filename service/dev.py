@@ -41,6 +41,7 @@ class Demo:
     payments_credentials: str
     database_url: str
     kafka: str
+    metrics: dict[str, int]
 
 
 def _free(port: int) -> bool:
@@ -92,9 +93,11 @@ async def run(settings: Settings, port: int) -> None:
             await pool.close()
         env["VAULT_TOKENS_CLIENT_ID"] = vault_client.client_id
         env["VAULT_TOKENS_CLIENT_SECRET"] = vault_client.secret
+        metrics_ports: dict[str, int] = {}
         for command, metrics_port in PROCESSES:
             variable = "VAULT_TOKENS_METRICS_PORT" if command == "tokens" else "VAULT_METRICS_PORT"
-            child_env = {**env, variable: str(_pick_port(metrics_port))}
+            metrics_ports[command] = _pick_port(metrics_port)
+            child_env = {**env, variable: str(metrics_ports[command])}
             # Popen only forks; the children run beside us until Ctrl-C.
             child = subprocess.Popen([sys.executable, "-m", "service", command], env=child_env)  # noqa: ASYNC220, S603
             children.append(child)
@@ -107,6 +110,7 @@ async def run(settings: Settings, port: int) -> None:
             payments_credentials=f"{payments.client_id}:{payments.secret}",
             database_url=endpoints.database_url,
             kafka=endpoints.kafka_bootstrap_servers,
+            metrics=metrics_ports,
         )
         await _wait_ready(demo.base)
         print(banner(demo), flush=True)
@@ -139,6 +143,9 @@ async def _wait_ready(base: str) -> None:
 
 def banner(d: Demo) -> str:
     customer = f"demo-{uuid.uuid4().hex[:8]}"
+    metrics = ", ".join(
+        f"http://127.0.0.1:{port}/metrics ({name})" for name, port in d.metrics.items()
+    )
     return f"""
 Customer Vault is running.
 
@@ -149,7 +156,7 @@ Customer Vault is running.
   merchant     {d.merchant_id}
   PostgreSQL   {d.database_url}
   Kafka        {d.kafka}
-  metrics      http://127.0.0.1:9100/metrics (api), :9101 (relay), :9102 (projector), :9103 (tokens)
+  metrics      {metrics}
 
 Create a profile with a card:
 
