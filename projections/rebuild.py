@@ -5,9 +5,15 @@ ACCESS EXCLUSIVE lock, which does two things for us. It waits for every transact
 the view to finish, so their events are committed and visible to our reads. And it makes every later
 writer wait for our commit, so no writer can commit events we have not read: its events stay
 invisible (uncommitted) until it can write its view rows, after ours. That is why the replay may
-read past the xmin horizon. Readers of the view meanwhile see the old contents (MVCC), then the new.
-For an asynchronous projection the positions are reset and re-saved in the same transaction, so the
-projector, which blocks on the same lock, skips what the rebuild already applied.
+read past the xmin horizon.
+
+The price: ACCESS EXCLUSIVE blocks readers too. Rebuilding the profile view therefore pauses every
+GET and command of the vault API for the rebuild's duration (about a second per 30-50k events
+here; see docs/benchmarks): run it in a maintenance window or with the API scaled to zero. A
+shadow-table rebuild swapped in by rename would avoid the pause; it is not built yet. Rebuilding
+the customer-search view pauses only the search endpoint and the projector: the positions are
+reset (not deleted, so a projector batch waiting on them finds them again) and re-saved in the same
+transaction, so the projector skips what the rebuild applied.
 """
 
 from __future__ import annotations

@@ -97,7 +97,9 @@ class ProfileCommands:
             for attempt in range(1, self._max_attempts + 1):
                 try:
                     return await self._attempt(merchant_id, profile_id, command, metadata)
-                except WrongExpectedVersion:
+                except (WrongExpectedVersion, asyncpg.DeadlockDetectedError):
+                    # A deadlock (e.g. two profiles swapping merchantCustomerIds, or a rebuild
+                    # taking the view's locks) is a conflict like any other: decide again.
                     self._cache.pop(profile_id, None)
                     metrics.APPEND_CONFLICTS.inc()
                     if attempt == self._max_attempts:

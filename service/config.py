@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -132,5 +133,10 @@ class Settings:
         for f in fields(self):
             value = str(getattr(self, f.name))
             secret = f.name in ("personal_data_keks", "tokens_client_secret", *_SECRET_FIELDS)
-            out[f.name] = "<redacted>" if (secret and value) else value
+            out[f.name] = "<redacted>" if (secret and value) else _without_password(value)
         return out
+
+
+def _without_password(value: str) -> str:
+    """A URL's password replaced (DATABASE_URL carries one in production)."""
+    return re.sub(r"(://[^:/@]+:)[^@]+@", r"\1<redacted>@", value)

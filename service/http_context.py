@@ -16,6 +16,7 @@ from service.logs import request_id
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+_DIGIT_RUN = re.compile(r"[0-9]{8,}")
 
 log = logging.getLogger("service.http")
 
@@ -33,7 +34,10 @@ def request_context(app_name: str, headers: Callable[[str], Mapping[str, str]]) 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         supplied = request.headers.get("X-Request-Id", "")
-        rid = supplied if _REQUEST_ID.fullmatch(supplied) else str(uuid.uuid4())
+        # The id goes into logs and event metadata: a long digit run (a card number pasted into
+        # the header) is not taken.
+        usable = _REQUEST_ID.fullmatch(supplied) and not _DIGIT_RUN.search(supplied)
+        rid = supplied if usable else str(uuid.uuid4())
         token = request_id.set(rid)
         started = time.perf_counter()
         status = 500

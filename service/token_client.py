@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 import msgspec
@@ -114,14 +115,16 @@ class TokenClient:
             body["instrument"] = instrument
         if status is not None:
             body["status"] = status
-        await self._call("PUT", f"/tokens/v1/instruments/{token}", body)
+        await self._call("PUT", f"/tokens/v1/instruments/{quote(token, safe='')}", body)
 
     async def delete(self, merchant_id: uuid.UUID, token: str) -> None:
         """Destroy the token's record; a token already gone counts as deleted."""
         with contextlib.suppress(TokenRefused):
-            await self._call("DELETE", f"/tokens/v1/instruments/{token}?merchantId={merchant_id}")
+            await self._call(
+                "DELETE", f"/tokens/v1/instruments/{quote(token, safe='')}?merchantId={merchant_id}"
+            )
 
     async def redeem(self, merchant_id: uuid.UUID, single_use_token: str) -> Redeemed:
         body = {"merchantId": str(merchant_id)}
-        path = f"/tokens/v1/single-use/{single_use_token}/redeem"
+        path = f"/tokens/v1/single-use/{quote(single_use_token, safe='')}/redeem"
         return msgspec.json.decode(await self._call("POST", path, body), type=Redeemed)

@@ -18,7 +18,6 @@ from service.api.errors import FieldError
 from service.api.http import empty_ok, json_response, path_id, read_json
 from service.api.instrument_wire import (
     BANK_KINDS,
-    CLOSED_MANDATE_STATUSES,
     now_iso,
     parse_bank_account,
     parse_mandate,
@@ -27,6 +26,7 @@ from service.api.instrument_wire import (
 from service.api.middleware import public_url
 from service.domain import commands as c
 from service.domain.errors import BankAccountNotFound, MandateNotFound
+from service.domain.instruments import CLOSED_MANDATE_STATUSES
 from service.token_client import TokenRefused
 
 MASKED_DIGITS = 2  # Paysafe shows the last two digits of a bank account
@@ -81,7 +81,7 @@ async def get_bank_account(request: web.Request) -> web.Response:
 
 
 async def update_bank_account(request: web.Request) -> web.Response:
-    body = parse_bank_account(_kind(request), await read_json(request))
+    body = parse_bank_account(_kind(request), await read_json(request), updating=True)
     profile_id, account_id, kind, token = await _account(request)
     try:
         # The number itself cannot change; the token service refuses a different one.
@@ -142,18 +142,14 @@ async def get_mandate(request: web.Request) -> web.Response:
 async def update_mandate(request: web.Request) -> web.Response:
     status = parse_mandate_status(await read_json(request))
     profile_id, mandate_id, _, token = await _mandate(request)
-    tokens, merchant = request.app[TOKENS], merchant_of(request)
-    # A mandate that can no longer collect stops resolving for payments (5502). Closing
-    # deactivates the token before the status is saved, reopening activates it after, so a
-    # failure in between never leaves a closed mandate whose token still pays.
-    closing = status in CLOSED_MANDATE_STATUSES
-    if closing:
-        await tokens.update(merchant, token, status="INACTIVE")
+    # A closed mandate stops resolving for payments (5502). Closed statuses are terminal (see
+    # domain/instruments.py), so the token is deactivated once, before the status is saved: a
+    # failure in between leaves an open mandate whose token no longer pays, never the reverse.
+    if status in CLOSED_MANDATE_STATUSES:
+        await request.app[TOKENS].update(merchant_of(request), token, status="INACTIVE")
     outcome = await execute(
         request, profile_id, c.ChangeMandateStatus(mandate_id, status, now_iso())
     )
-    if not closing:
-        await tokens.update(merchant, token, status="ACTIVE")
     return json_response(mandate_document(outcome.state.mandates[mandate_id]))
 
 

@@ -25,7 +25,7 @@ from service.api.validation import Checker
 from service.api.views import STORED_CREDENTIAL
 from service.api.wire import ADDRESS_RULES, address_body
 from service.domain import commands as c
-from service.domain.errors import CardNotFound
+from service.domain.errors import BillingAddressNotFound, CardNotFound
 from service.domain.numbers import card_brand
 from service.token_client import TokenRefused
 
@@ -87,6 +87,11 @@ async def vault_card(request: web.Request, body: CardBody, field_prefix: str = "
             "country": billing.country,
             **_personal_dict(billing.personal),
         }
+    elif body.billing_address_id is not None:
+        # Checked before anything is tokenized: an unknown address leaves no token behind.
+        instrument["billingAddress"] = await billing_address_of(
+            request, request.match_info.get("pid"), body.billing_address_id
+        )
     tokenized = await tokens.tokenize(merchant, "card", instrument)
     return c.NewCard(
         card_id=uuid.uuid4(),
@@ -110,6 +115,26 @@ async def vault_card(request: web.Request, body: CardBody, field_prefix: str = "
         single_use_token=None,
         personal=body.personal,
     )
+
+
+async def billing_address_of(
+    request: web.Request, profile_id: uuid.UUID | str | None, address_id: uuid.UUID | None
+) -> dict[str, Any] | None:
+    """The address a card is billed to, as the token service keeps it; 7511 when it is not one of
+    the profile's addresses."""
+    if address_id is None:
+        return None
+    try:
+        pid = uuid.UUID(str(profile_id))
+    except ValueError:
+        raise BillingAddressNotFound(str(address_id)) from None
+    document = await request.app[VIEW].address(merchant_of(request), pid, address_id)
+    if document is None:
+        raise BillingAddressNotFound(str(address_id))
+    return {k: v for k, v in document.items() if k not in _NOT_BILLING_FIELDS}
+
+
+_NOT_BILLING_FIELDS = frozenset({"id", "status", "defaultShippingAddressIndicator", "nickName"})
 
 
 def _personal_dict(personal: object) -> dict[str, Any]:
@@ -150,7 +175,6 @@ async def update_card(request: web.Request) -> web.Response:
     found = await request.app[VIEW].card(merchant_of(request), profile_id, card_id)
     if found is None:
         raise CardNotFound(card_id)
-    assert body.card_expiry is not None
     command = c.UpdateCard(
         card_id,
         body.card_expiry,
@@ -158,9 +182,13 @@ async def update_card(request: web.Request) -> web.Response:
         body.billing_address_id,
         body.personal,
     )
+    address = await billing_address_of(request, profile_id, body.billing_address_id)
     outcome = await execute(request, profile_id, command)
-    # The token service keeps what a payment needs besides the number: expiry and holder.
+    # The token service keeps what a payment needs besides the number: expiry, holder and the
+    # billing address (for AVS), replaced like the vault's card.
     instrument = {k: v for k, v in body.for_token_service().items() if k != "cardNum"}
+    if address is not None:
+        instrument["billingAddress"] = address
     await request.app[TOKENS].update(merchant_of(request), found[1], instrument=instrument)
     return json_response(render_card(outcome.state.cards[card_id], stored_credential=False))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from events.types import BankAccountPersonal, CardExpiry, CardPersonal
@@ -22,6 +22,7 @@ from service.domain.numbers import card_brand, iban_valid, luhn_valid, normalise
 _DIGITS = re.compile(r"[0-9]+")  # ASCII only: \d also matches other scripts' digits
 _UUID = re.compile(r"[0-9a-fA-F-]{36}")
 NOT_FOUND = "The specified value does not exist in the system."
+_SINGLE_USE_TOKEN = re.compile(r"SC[0-9A-Za-z]{14}")
 
 
 @dataclass(frozen=True)
@@ -91,13 +92,22 @@ def _address_id(c: Checker, name: str, required: bool = False) -> uuid.UUID | No
 
 def parse_card(data: object, *, creating: bool, field_prefix: str = "") -> CardBody:
     c = Checker(data, prefix=field_prefix)
-    sut = c.read(Text("singleUseToken", 50)) if creating else None
+    sut = (
+        c.read(
+            Text(
+                "singleUseToken", 16, min_len=16, pattern=_SINGLE_USE_TOKEN, pattern_error=NOT_FOUND
+            )
+        )
+        if creating
+        else None
+    )
     card_num = cvv = None
     expiry = None
     if sut is None:
         if creating:
             card_num = _card_number(c)
-        expiry = c.nested("cardExpiry", _expiry, required=True)
+        # Nothing is required on a PUT (spec §3.3.3): an expiry left out is kept.
+        expiry = c.nested("cardExpiry", _expiry, required=creating)
         if creating:
             cvv = c.read(
                 Text(
@@ -204,9 +214,11 @@ class BankAccountBody:
     personal: BankAccountPersonal
 
 
-def parse_bank_account(kind: str, data: object) -> BankAccountBody:
+def parse_bank_account(kind: str, data: object, *, updating: bool = False) -> BankAccountBody:
     c = Checker(data)
     rules, holder_max = _BANK_RULES[kind]
+    if updating:  # the number may be repeated but need not be (SDK-php leaves it out)
+        rules = tuple(replace(r, required=False) if r.name in _NUMBER_FIELDS else r for r in rules)
     values = c.read_all(rules)
     holder = c.read(Text("accountHolderName", holder_max, required=True))
     if kind == "sepa" and values.get("iban") is not None:
@@ -258,8 +270,6 @@ MANDATE_STATUSES = (
     "DISPUTED",
     "INACTIVE",
 )
-# Statuses in which a mandate can no longer collect: its token stops resolving.
-CLOSED_MANDATE_STATUSES = frozenset({"DECLINED", "CANCELLED", "REJECTED", "DISPUTED", "INACTIVE"})
 
 
 def parse_mandate(kind: str, data: object) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from service.api import errors
-from service.api.errors import PaysafeError
+from service.api.errors import FieldError, PaysafeError
 from service.domain.errors import (
     AddressNotFound,
     BankAccountNotFound,
@@ -18,13 +18,14 @@ from service.domain.errors import (
     CardAlreadyOnProfile,
     CardNotFound,
     ConcurrentModification,
+    MandateClosed,
     MandateNotFound,
     MerchantCustomerIdTaken,
     ProfileNotFound,
 )
 from service.http_context import request_context as request_context_for
 from service.merchants import Authenticator, Principal
-from service.token_client import TokenServiceUnavailable
+from service.token_client import TokenRefused, TokenServiceUnavailable
 
 log = logging.getLogger("service.api")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -71,6 +72,13 @@ async def paysafe_errors(request: web.Request, handler: Handler) -> web.StreamRe
         ).response()
     except BillingAddressNotFound:
         return PaysafeError(errors.BILLING_ADDRESS_NOT_FOUND).response()
+    except MandateClosed:
+        field_error = FieldError("status", "a closed mandate cannot change status")
+        return errors.invalid([field_error]).response()
+    except TokenRefused:
+        # The token service no longer has the instrument (deleted meanwhile, or half-deleted by an
+        # earlier failure): to the client it is an id that no longer exists.
+        return errors.unknown_id("paymentToken").response()
     except TokenServiceUnavailable as exc:
         log.error("token service unavailable", extra={"error": str(exc)})
         return PaysafeError(errors.UNAVAILABLE).response()

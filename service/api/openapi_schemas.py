@@ -220,7 +220,9 @@ class CardRequest(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=Tr
     default whatever ``defaultCardIndicator`` says. Unknown and read-only keys (``id``,
     ``status``, ``cardBin``, ``paymentToken``, ...) are ignored."""
 
-    single_use_token: Annotated[str, _text(50, _SUT)] | UnsetType = UNSET
+    single_use_token: (
+        Annotated[str, Meta(pattern="^SC[0-9A-Za-z]{14}$", description=_SUT)] | UnsetType
+    ) = UNSET
     card_num: CardNum | UnsetType = UNSET
     card_expiry: CardExpiry | UnsetType = UNSET
     cvv: Annotated[str, _cvv("Checked, then dropped: the vault keeps no CVV.")] | UnsetType = UNSET
@@ -234,14 +236,15 @@ class CardRequest(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=Tr
 
 class CardUpdateRequest(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True):
     """The body of PUT /profiles/{profileId}/cards/{cardId}: a full replacement of the updatable
-    fields (a field left out is cleared, as Paysafe does). The number cannot change; ``cardNum``,
-    ``cvv``, ``singleUseToken`` and ``billingAddress`` are ignored."""
+    fields (a field left out is cleared, as Paysafe does), except that nothing is required: an
+    absent ``cardExpiry`` or ``defaultCardIndicator`` is kept. The number cannot change;
+    ``cardNum``, ``cvv``, ``singleUseToken`` and ``billingAddress`` are ignored."""
 
-    card_expiry: CardExpiry
+    card_expiry: CardExpiry | UnsetType = UNSET
     holder_name: HolderName | UnsetType = UNSET
     nick_name: NickName | UnsetType = UNSET
     merchant_ref_num: MerchantRefNum | UnsetType = UNSET
-    default_card_indicator: bool = False
+    default_card_indicator: bool | UnsetType = UNSET
     billing_address_id: LinkedId | UnsetType = UNSET
 
 
@@ -295,8 +298,8 @@ def _digits(low: int, high: int) -> Meta:
 _BANK_NOTE = """
 
 The full number goes to the token service and is never returned; ``lastDigits`` holds its last
-two digits. PUT is a full replacement with the same required fields; the number cannot change
-(5068 on it when a different one is sent). Unknown and read-only keys are ignored."""
+two digits. PUT is a full replacement with the same required fields, except that the number may
+be left out; it cannot change (5068 on it when a different one is sent). Unknown and read-only keys are ignored."""
 
 
 class AchBankAccountRequest(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True):

@@ -17,7 +17,14 @@ from service.api import errors
 from service.api.cards import render_card, vault_card
 from service.api.context import PROFILES, TOKENS, VIEW, execute, merchant_of
 from service.api.errors import FieldError, PaysafeError
-from service.api.http import empty_ok, json_response, path_id, read_json, requested_fields
+from service.api.http import (
+    empty_ok,
+    json_response,
+    path_id,
+    query_value,
+    read_json,
+    requested_fields,
+)
 from service.api.instrument_wire import parse_card
 from service.api.middleware import principal, public_url
 from service.api.wire import parse_address, parse_profile
@@ -94,7 +101,7 @@ async def get_profile(request: web.Request) -> web.Response:
 
 async def find_profile(request: web.Request) -> web.Response:
     """GET /profiles?merchantCustomerId=… (Paysafe §3.1.6); the vault has no list endpoint."""
-    customer_id = request.query.get("merchantCustomerId", "")
+    customer_id = query_value(request, "merchantCustomerId")
     if not customer_id:
         raise errors.invalid([FieldError("merchantCustomerId", "may not be empty")])
     matches = await request.app[VIEW].profiles_by_customer_id(

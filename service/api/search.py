@@ -16,7 +16,7 @@ from events.sqlfiles import load_sql
 from projections.customer_search import normalise_email, normalise_name, phone_digits
 from service.api import errors
 from service.api.errors import FieldError
-from service.api.http import json_response
+from service.api.http import json_response, query_value
 from service.api.middleware import principal
 
 POOL = web.AppKey("search_pool", asyncpg.Pool)
@@ -31,16 +31,16 @@ def _like_escaped(text: str) -> str:
 
 
 async def search_customers(request: web.Request) -> web.Response:
-    q = request.query
-    email = normalise_email(q["email"]) if q.get("email") else None
-    name = _like_escaped(normalise_name(q["name"])) if q.get("name", "").strip() else None
-    phone = phone_digits(q["phone"]) if q.get("phone") else None
+    q = {name: query_value(request, name) for name in ("email", "name", "phone", "limit")}
+    email = normalise_email(q["email"]) if q["email"] else None
+    name = _like_escaped(normalise_name(q["name"])) if q["name"].strip() else None
+    phone = phone_digits(q["phone"]) if q["phone"] else None
     problems = []
     if email is None and name is None and not phone:
         problems.append(FieldError("email", "one of email, name or phone is required"))
     if q.get("phone") and len(phone or "") < MIN_PHONE_DIGITS:
         problems.append(FieldError("phone", f"must contain at least {MIN_PHONE_DIGITS} digits"))
-    limit_raw = q.get("limit", "20")
+    limit_raw = q["limit"] or "20"
     if not (limit_raw.isascii() and limit_raw.isdecimal()) or not 1 <= int(limit_raw) <= MAX_LIMIT:
         problems.append(FieldError("limit", f"must be between 1 and {MAX_LIMIT}"))
     if problems:

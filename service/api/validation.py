@@ -114,6 +114,9 @@ class Checker:
             if rule.required:
                 self.fail(rule.name, EMPTY)
             return None
+        if "\x00" in value:  # PostgreSQL text cannot hold NUL: refuse it here, not with a 500
+            self.fail(rule.name, "must not contain NUL characters")
+            return None
         if not rule.min_len <= len(value) <= rule.max_len:
             self.fail(rule.name, f"size must be between {rule.min_len} and {rule.max_len}")
             return None

@@ -97,7 +97,7 @@ class UpdateCard:
     left out (None) keeps the card's default status, as Paysafe does."""
 
     card_id: uuid.UUID
-    card_expiry: CardExpiry
+    card_expiry: CardExpiry | None  # None: keep the current expiry
     default_card_indicator: bool | None
     billing_address_id: uuid.UUID | None
     personal: CardPersonal

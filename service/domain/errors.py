@@ -63,5 +63,9 @@ class CardAlreadyOnProfile(DomainError):
         self.existing_card_id = existing_card_id
 
 
+class MandateClosed(DomainError):
+    """A declined, cancelled, rejected, disputed or inactive mandate does not change status again."""
+
+
 class BillingAddressNotFound(DomainError):
     """billingAddressId names no address of this profile (Paysafe 7511)."""

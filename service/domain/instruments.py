@@ -30,6 +30,7 @@ from service.domain.errors import (
     BillingAddressNotFound,
     CardAlreadyOnProfile,
     CardNotFound,
+    MandateClosed,
     MandateNotFound,
 )
 from service.domain.state import BankAccount, Card, Mandate, Profile
@@ -37,6 +38,10 @@ from service.domain.state import BankAccount, Card, Mandate, Profile
 ACTIVE = "ACTIVE"
 # A new mandate is ready to be batched; Paysafe moves it on (BATCHED, ACTIVE, …) from there.
 NEW_MANDATE_STATUS = "PENDING"
+# Statuses a mandate cannot collect in, and cannot leave: its token is deactivated for good. Being
+# terminal is what lets the token's status only ever move from ACTIVE to INACTIVE, so concurrent
+# status changes cannot leave a closed mandate whose token still pays.
+CLOSED_MANDATE_STATUSES = frozenset({"DECLINED", "CANCELLED", "REJECTED", "DISPUTED", "INACTIVE"})
 
 
 def _card(state: Profile, card_id: uuid.UUID) -> Card:
@@ -115,7 +120,10 @@ def decide(state: Profile, command: c.Command) -> list[Event]:
             _check_billing_address(state, command.billing_address_id)
             events: list[Event] = [
                 CardUpdated(
-                    card.card_id, command.card_expiry, command.billing_address_id, command.personal
+                    card.card_id,
+                    command.card_expiry or card.card_expiry,
+                    command.billing_address_id,
+                    command.personal,
                 )
             ]
             wanted = command.default_card_indicator
@@ -174,7 +182,8 @@ def decide(state: Profile, command: c.Command) -> list[Event]:
                 )
             ]
         case c.ChangeMandateStatus():
-            _mandate(state, command.mandate_id)
+            if _mandate(state, command.mandate_id).status in CLOSED_MANDATE_STATUSES:
+                raise MandateClosed(str(command.mandate_id))
             return [
                 MandateStatusChanged(command.mandate_id, command.status, command.status_change_date)
             ]

@@ -114,7 +114,7 @@ def _require(request: web.Request, scope: str) -> Caller:
 async def _body(request: web.Request) -> dict[str, Any]:
     try:
         body = msgspec.json.decode(await request.read())
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):  # RecursionError: absurdly deep nesting
         body = None
     if not isinstance(body, dict):
         raise errors.invalid([FieldError("body", "must be a JSON object")])

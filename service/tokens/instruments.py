@@ -209,15 +209,28 @@ def fingerprint_material(kind: str, data: Instrument) -> bytes | None:
             return None
 
 
+# At least this many digits stay hidden whatever the number's length: PCI DSS allows first six and
+# last four for a 16-digit card, but on a 12-digit one those would leave two digits to guess (one
+# fixed by Luhn). Short numbers show fewer digits instead.
+MIN_HIDDEN_DIGITS = 6
+MIN_HIDDEN_BANK_DIGITS = 3
+
+
 def display(kind: str, data: Instrument) -> tuple[str | None, str | None]:
-    """BIN and last digits (PCI DSS allows first six and last four with the token)."""
+    """BIN and last digits, never revealing more than ``len - MIN_HIDDEN_DIGITS`` digits."""
     if kind == "card":
         number = str(data["cardNum"])
-        return number[:6], number[-4:]
+        shown = len(number) - MIN_HIDDEN_DIGITS
+        last = min(4, max(0, shown))
+        return number[: min(6, max(0, shown - last))], number[-last:] if last else ""
     if kind == "sepa":
         return None, str(data["iban"])[-4:]
     if kind in BANK_KINDS:
-        return None, str(data["accountNumber"])[-4:]
+        # Account numbers are not guessable the way a Luhn-checked card is, but a short one
+        # (ACH allows 4 digits) must still never be shown whole.
+        number = str(data["accountNumber"])
+        last = min(4, max(0, len(number) - MIN_HIDDEN_BANK_DIGITS))
+        return None, number[-last:] if last else ""
     return None, None
 
 

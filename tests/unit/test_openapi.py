@@ -55,7 +55,7 @@ from service.api.openapi import openapi_document
 from service.api.profiles import render_address, render_profile
 from service.api.validation import Choice, Flag, Integer, Text
 from service.config import Settings
-from service.domain import numbers, state
+from service.domain import instruments, numbers, state
 from service.domain import profile as aggregate
 from service.merchants import Principal
 from service.token_client import TokenClient, Tokenized
@@ -557,7 +557,7 @@ CARD_SAMPLES: dict[str, list[Any]] = {
         {"country": "C1", "zip": "1"},
     ],
     "billingAddressId": ID_SAMPLES,
-    "singleUseToken": ["SCabc", "S" * 50, "S" * 51],
+    "singleUseToken": ["SC" + "a" * 14, "SCabc", "SC" + "a" * 15, "XX" + "a" * 14],
 }
 BANK_BASES: dict[str, dict[str, Any]] = {
     "ach": {
@@ -646,8 +646,8 @@ def _request_cases() -> Iterator[tuple[str, Callable[[Any], object], list[Any]]]
             *_probes("CardRequest", card, CARD_SAMPLES),
             {"cardNum": CARD_NUM},
             {"cardExpiry": EXPIRY},
-            {"singleUseToken": "SCabc"},
-            {"singleUseToken": "SCabc", "billingAddressId": ADDRESS_ID},
+            {"singleUseToken": "SCabcdefghijklmn"},
+            {"singleUseToken": "SCabcdefghijklmn", "billingAddressId": ADDRESS_ID},
             {},
             {
                 **card,
@@ -702,7 +702,7 @@ def test_instrument_request_schemas_agree_with_the_parsers(
 def test_a_profile_request_may_carry_a_card() -> None:
     profile = {"merchantCustomerId": "c", "locale": "en_US"}
     validator = _validator("ProfileRequest")
-    assert validator.is_valid({**profile, "card": {"singleUseToken": "SCabc"}})
+    assert validator.is_valid({**profile, "card": {"singleUseToken": "SCabcdefghijklmn"}})
     assert not validator.is_valid({**profile, "card": {"cardNum": CARD_NUM}})
 
 
@@ -739,7 +739,7 @@ async def test_the_single_use_token_schemas_agree_with_the_endpoint() -> None:
     card = {"cardNum": CARD_NUM, "cardExpiry": EXPIRY}
     samples = {k: CARD_SAMPLES[k] for k in ("cardNum", "cardExpiry", "cvv", "billingAddress")}
     bodies: list[Any] = [{"card": probe} for probe in _probes("SingleUseTokenCard", card, samples)]
-    bodies += [{}, {"card": "x"}, {"card": {**card, "singleUseToken": "SCabc"}}]
+    bodies += [{}, {"card": "x"}, {"card": {**card, "singleUseToken": "SCabcdefghijklmn"}}]
     async with TestClient(TestServer(app)) as client:
         for body in bodies:
             response = await client.post(single_use.PATH, json=body)
@@ -779,7 +779,7 @@ def _card(**changes: Any) -> state.Card:
 
 FULL_CARD = _card(
     billing_address_id=uuid.UUID(ADDRESS_ID),
-    single_use_token="SCabc",
+    single_use_token="SCabcdefghijklmn",
     personal=CardPersonal(holder_name="Jane Doe", nick_name="main", merchant_ref_num="ref-1"),
 )
 
@@ -848,7 +848,7 @@ def test_the_mandate_schema_describes_rendered_mandates() -> None:
     assert set(SCHEMAS["Mandate"]["required"]) == set(document)
     statuses = SCHEMAS["Mandate"]["properties"]["status"]["enum"]
     assert sorted(statuses) == sorted(instrument_wire.MANDATE_STATUSES)
-    assert set(statuses) > instrument_wire.CLOSED_MANDATE_STATUSES
+    assert set(statuses) > instruments.CLOSED_MANDATE_STATUSES
     assert SCHEMAS["MandateStatusRequest"]["properties"]["status"]["enum"] == statuses
 
 

@@ -1,0 +1,179 @@
+"""Regressions found in review: hostile input, short numbers, terminal mandates, and keeping the
+token service's copy of a card in step with the vault."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from tests.support import PaymentsClient, VaultClient, stream_version
+
+VISA = "4111111111111111"
+
+
+async def test_hostile_input_is_refused_cleanly(client: VaultClient, pool: asyncpg.Pool) -> None:
+    pid = (await client.create_profile())["id"]
+    version = await stream_version(pool, pid)
+    cards = f"/customervault/v1/profiles/{pid}/cards"
+    # A single-use token is a token, not a path into the token service.
+    for token in ("../resolve#", "../instruments#", "SC/../../keys", "SC" + "a" * 40):
+        reply = await client.request("POST", cards, {"singleUseToken": token})
+        assert (reply.status, reply.code) == (400, "5068"), reply.text
+        assert reply.json["error"]["fieldErrors"][0]["field"] == "singleUseToken"
+    # NUL characters, which PostgreSQL text cannot hold, in bodies and queries.
+    nul = await client.request(
+        "PUT",
+        f"/customervault/v1/profiles/{pid}",
+        {"merchantCustomerId": "a\u0000b", "locale": "en_US"},
+    )
+    assert (nul.status, nul.code) == (400, "5068")
+    for query in ("merchantCustomerId=%00", "merchantCustomerId=a%00"):
+        assert (await client.request("GET", f"/customervault/v1/profiles?{query}")).code == "5068"
+    assert (await client.request("GET", "/customervault/v1/customersearch?name=%00")).code == "5068"
+    # Nesting deep enough to exhaust the parser's recursion.
+    deep = await client.request("POST", cards, raw=b"[" * 100_000 + b"]" * 100_000)
+    assert deep.status in (400, 413) and deep.code == "5023"
+    assert await stream_version(pool, pid) == version
+
+
+async def test_card_numbers_pasted_into_request_ids_are_not_kept(
+    client: VaultClient, pool: asyncpg.Pool
+) -> None:
+    reply = await client.request(
+        "POST",
+        "/customervault/v1/profiles",
+        {"merchantCustomerId": "rid", "locale": "en_US"},
+        headers={"X-Request-Id": f"order-{VISA}"},
+    )
+    assert reply.status == 201
+    assert all(VISA not in v for v in reply.headers.values())
+    metadata = await pool.fetchval(
+        "SELECT metadata::text FROM vault.events WHERE stream_id = $1",
+        f"profile-{reply.json['id']}",
+    )
+    assert VISA not in metadata
+
+
+async def test_short_card_numbers_keep_six_digits_hidden(
+    client: VaultClient, payments: PaymentsClient
+) -> None:
+    pid = (await client.create_profile())["id"]
+    maestro = "501800000009"  # 12 digits: first six and last four would leave two to guess
+    reply = await client.request(
+        "POST",
+        f"/customervault/v1/profiles/{pid}/cards",
+        {"cardNum": maestro, "cardExpiry": {"month": 1, "year": 2031}},
+    )
+    assert reply.status == 201, reply.text
+    assert (reply.json["cardBin"], reply.json["lastDigits"]) == ("50", "0009")
+    assert reply.json["cardType"] == "MD"
+    resolved = await payments.resolve(client.key.merchant_id, reply.json["paymentToken"])
+    assert resolved.json["card"]["cardNum"] == maestro
+
+
+async def test_partial_updates_keep_what_paysafe_keeps(
+    client: VaultClient, payments: PaymentsClient
+) -> None:
+    pid = (await client.create_profile())["id"]
+    base = f"/customervault/v1/profiles/{pid}"
+    address = (
+        await client.request(
+            "POST", f"{base}/addresses", {"country": "US", "zip": "10014", "street": "1 Main"}
+        )
+    ).json
+    card = (
+        await client.request(
+            "POST",
+            f"{base}/cards",
+            {
+                "cardNum": VISA,
+                "cardExpiry": {"month": 1, "year": 2031},
+                "billingAddressId": address["id"],
+            },
+        )
+    ).json
+    # The billing address travels with the card to the token service (AVS at payment time).
+    resolved = await payments.resolve(client.key.merchant_id, card["paymentToken"])
+    assert resolved.json["billingAddress"] == {"street": "1 Main", "country": "US", "zip": "10014"}
+    # A PUT with no expiry keeps it (nothing is required on a card PUT); the billing link left
+    # out is cleared, in the vault and in the token service alike.
+    renamed = await client.request("PUT", f"{base}/cards/{card['id']}", {"nickName": "n"})
+    assert renamed.status == 200, renamed.text
+    assert renamed.json["cardExpiry"] == {"year": 2031, "month": 1}
+    assert "billingAddressId" not in renamed.json
+    resolved = await payments.resolve(client.key.merchant_id, card["paymentToken"])
+    assert "billingAddress" not in resolved.json
+    assert resolved.json["card"]["cardExpiry"] == {"month": 1, "year": 2031}
+    # A bank-account PUT may leave the number out.
+    ach = (
+        await client.request(
+            "POST",
+            f"{base}/achbankaccounts",
+            {
+                "accountNumber": "987654321012",
+                "routingNumber": "211589828",
+                "accountType": "CHECKING",
+                "accountHolderName": "A",
+                "billingAddressId": address["id"],
+            },
+        )
+    ).json
+    update = await client.request(
+        "PUT",
+        f"{base}/achbankaccounts/{ach['id']}",
+        {
+            "routingNumber": "211589828",
+            "accountType": "SAVINGS",
+            "accountHolderName": "B",
+            "billingAddressId": address["id"],
+        },
+    )
+    assert update.status == 200, update.text
+    assert (update.json["accountType"], update.json["accountHolderName"]) == ("SAVINGS", "B")
+    changed = await client.request(
+        "PUT",
+        f"{base}/achbankaccounts/{ach['id']}",
+        {
+            "accountNumber": "111122223333",
+            "routingNumber": "211589828",
+            "accountType": "SAVINGS",
+            "accountHolderName": "B",
+            "billingAddressId": address["id"],
+        },
+    )
+    assert (changed.status, changed.code) == (400, "5068")
+
+
+async def test_a_closed_mandate_stays_closed(client: VaultClient, payments: PaymentsClient) -> None:
+    pid = (await client.create_profile())["id"]
+    base = f"/customervault/v1/profiles/{pid}"
+    address = (
+        await client.request("POST", f"{base}/addresses", {"country": "GB", "zip": "N1"})
+    ).json
+    account = (
+        await client.request(
+            "POST",
+            f"{base}/bacsbankaccounts",
+            {
+                "accountNumber": "55779911",
+                "sortCode": "207405",
+                "accountHolderName": "A",
+                "billingAddressId": address["id"],
+            },
+        )
+    ).json
+    mandate = (
+        await client.request(
+            "POST", f"{base}/bacsbankaccounts/{account['id']}/mandates", {"reference": "REF"}
+        )
+    ).json
+    path = f"{base}/mandates/{mandate['id']}"
+    assert (await client.request("PUT", path, {"status": "BATCHED"})).status == 200
+    assert (await payments.resolve(client.key.merchant_id, mandate["paymentToken"])).status == 200
+    assert (await client.request("PUT", path, {"status": "CANCELLED"})).status == 200
+    reopen = await client.request("PUT", path, {"status": "ACTIVE"})
+    assert (reopen.status, reopen.code) == (400, "5068")
+    assert reopen.json["error"]["fieldErrors"] == [
+        {"field": "status", "error": "a closed mandate cannot change status"}
+    ]
+    refused = await payments.resolve(client.key.merchant_id, mandate["paymentToken"])
+    assert (refused.status, refused.code) == (404, "5502")
