@@ -48,6 +48,8 @@ async def vault_card(request: web.Request, body: CardBody, field_prefix: str = "
     merchant = merchant_of(request)
     tokens = request.app[TOKENS]
     if body.single_use_token is not None:
+        # Redeeming consumes the single-use token: refuse what can be refused before that.
+        await billing_address_of(request, request.match_info.get("pid"), body.billing_address_id)
         try:
             redeemed = await tokens.redeem(merchant, body.single_use_token)
         except TokenRefused:

@@ -177,3 +177,28 @@ async def test_a_closed_mandate_stays_closed(client: VaultClient, payments: Paym
     ]
     refused = await payments.resolve(client.key.merchant_id, mandate["paymentToken"])
     assert (refused.status, refused.code) == (404, "5502")
+
+
+async def test_a_refusable_create_does_not_consume_the_single_use_token(
+    client: VaultClient, sut_client: VaultClient
+) -> None:
+    pid = (await client.create_profile())["id"]
+    sut = (
+        await sut_client.request(
+            "POST",
+            "/customervault/v1/singleusetokens",
+            {"card": {"cardNum": VISA, "cardExpiry": {"month": 1, "year": 2031}, "cvv": "123"}},
+        )
+    ).json
+    cards = f"/customervault/v1/profiles/{pid}/cards"
+    wrong = await client.request(
+        "POST",
+        cards,
+        {
+            "singleUseToken": sut["paymentToken"],
+            "billingAddressId": "00000000-0000-4000-8000-000000000000",
+        },
+    )
+    assert (wrong.status, wrong.code) == (400, "7511")
+    fixed = await client.request("POST", cards, {"singleUseToken": sut["paymentToken"]})
+    assert fixed.status == 201, fixed.text
