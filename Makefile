@@ -5,10 +5,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help install lint format typecheck test test-unit test-deploy deploy-schemas run schemas clean
+.PHONY: help install lint format typecheck test test-unit test-deploy deploy-schemas run bench schemas clean
 
 help:
-	@echo "make run        run the vault (API, relay, projector) on a local PostgreSQL + Kafka"
+	@echo "make run        run the vault (API, tokens, relay, projector) on a local PostgreSQL + Kafka"
+	@echo "make bench      benchmarks beside same-run baselines; table, JSON, plots in docs/benchmarks"
 	@echo "make test       lint, type-check, then the whole test suite on a real PostgreSQL + Kafka"
 	@echo "make test-unit  only the pure unit tests (no servers)"
 	@echo "make test-deploy  render and validate the Kubernetes manifests offline (needs kubectl)"
@@ -56,6 +57,12 @@ deploy-schemas: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/vault dev
+
+# The stack as `make run` starts it, driven beside raw baselines; results, plots and README in
+# docs/benchmarks (about 8 minutes on 2 cores). BENCH_ARGS passes options, e.g. --quick.
+bench: $(STAMP)
+	$(BIN)/python -m devstack fetch-kafka
+	$(BIN)/vault bench $(BENCH_ARGS)
 
 schemas: $(STAMP)
 	$(BIN)/python -m events.schemas --write docs/schemas
