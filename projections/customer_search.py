@@ -69,5 +69,8 @@ def project(event: Event, ctx: EventContext) -> list[RowOp]:
 
 
 CUSTOMER_SEARCH = Projection(
-    name="customer-search", project=project, tables=("vault.customer_search",)
+    name="customer-search",
+    project=project,
+    tables=("vault.customer_search",),
+    handles=frozenset(t.event_type for t in (ProfileCreated, ProfileUpdated, ProfileDeleted)),
 )

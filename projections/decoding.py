@@ -23,8 +23,13 @@ class EventDecoder:
         self._keys = keys
 
     async def decode(
-        self, conn: Executor, batch: Sequence[RecordedEvent]
+        self,
+        conn: Executor,
+        batch: Sequence[RecordedEvent],
+        handles: frozenset[str] | None = None,
     ) -> list[tuple[Event, EventContext]]:
+        if handles is not None:
+            batch = [r for r in batch if r.event_type in handles]
         # One key look-up per batch, not per event: replay speed depends on it.
         keys = await self._keys.fetch_many(conn, {stream_subject(r.stream_id) for r in batch})
         decoded = []

@@ -59,7 +59,7 @@ async def apply_batch(
         positions = {r["stream_id"]: r["stream_version"] for r in rows}
         fresh = [e for e in batch if e.stream_version > positions.get(e.stream_id, 0)]
         ops = []
-        for event, ctx in await decoder.decode(conn, fresh):
+        for event, ctx in await decoder.decode(conn, fresh, projection.handles):
             # A batch can itself hold a duplicate (a relay re-sent after a crash): compare again.
             if ctx.stream_version <= positions.get(ctx.stream_id, 0):
                 continue

@@ -66,7 +66,7 @@ async def rebuild(
         versions: dict[str, int] = {}
         while batch := await store.read_all_locked(conn, position, batch_size):
             ops = []
-            for event, ctx in await decoder.decode(conn, batch):
+            for event, ctx in await decoder.decode(conn, batch, projection.handles):
                 ops.extend(projection.project(event, ctx))
                 versions[ctx.stream_id] = ctx.stream_version
             await apply(conn, ops)

@@ -45,6 +45,9 @@ class Projection:
     project: Project
     tables: tuple[str, ...]
     """The tables the projection owns; a rebuild empties exactly these."""
+    handles: frozenset[str] | None = None
+    """The event types it has rows for (None: all). Others are never decoded, so a projection of
+    profiles does not pay to decrypt every address and card event only to ignore it."""
 
 
 async def apply(conn: asyncpg.Connection, ops: Sequence[RowOp]) -> None:

@@ -7,6 +7,14 @@ import asyncpg
 from service.config import Settings
 
 
+async def keep_session(connection: asyncpg.Connection) -> None:
+    """asyncpg's pool resets every connection it gets back (RESET ALL, UNLISTEN, advisory unlock):
+    one more round trip per request, about 7% of the API's CPU in the benchmarks. The vault's pooled
+    connections never hold session state: settings are SET LOCAL, no LISTEN, no session advisory
+    locks (the relay, the audit publisher and migrations use connections of their own), and
+    transactions always end in their ``async with``. So there is nothing to reset."""
+
+
 async def create_pool(settings: Settings, *, max_size: int | None = None) -> asyncpg.Pool:
     pool = await asyncpg.create_pool(
         settings.database_url,
@@ -18,6 +26,7 @@ async def create_pool(settings: Settings, *, max_size: int | None = None) -> asy
             "statement_timeout": str(settings.statement_timeout_ms),
             "application_name": "customer-vault",
         },
+        reset=keep_session,
     )
     assert pool is not None
     return pool

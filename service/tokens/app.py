@@ -20,6 +20,7 @@ from aiohttp import web
 from service.api import errors
 from service.api.errors import FieldError, PaysafeError
 from service.config import Settings
+from service.db import keep_session
 from service.http_context import request_context as request_context_for
 from service.ops import Readiness
 from service.tokens import keyops
@@ -279,6 +280,7 @@ def create_app(
                 "statement_timeout": str(settings.statement_timeout_ms),
                 "application_name": "customer-vault-tokens",
             },
+            reset=keep_session,  # see service/db.py
         )
         assert pool is not None
         app[STORE] = TokenStore(

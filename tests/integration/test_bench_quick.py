@@ -4,13 +4,18 @@ real library classes, and the shape of what the bench writes. Speeds are never a
 from __future__ import annotations
 
 import json
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import asyncpg
+import pytest
 
 from service.bench import runner
 from service.bench.stack import Target
 from service.config import Settings
+from service.migrations import migrate
 from tests.processes import build_stack
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -30,10 +35,27 @@ def _ordered(latency: dict[str, float]) -> bool:
     return 0 <= latency["p50"] <= latency["p95"] <= latency["p99"] <= latency["max"]
 
 
+@pytest.fixture
+async def bench_database(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[str]:
+    """A database of its own on the same server: the append workload writes events without
+    their inline view rows (it measures the store alone), which the suite's own database must
+    not see (test_rebuild compares views with events)."""
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    await pool.execute(f'CREATE DATABASE "{name}"')
+    url = f"{settings.database_url.rsplit('/', 1)[0]}/{name}"
+    await migrate(url)
+    yield url
+    await pool.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
 async def test_quick_bench_writes_every_workload_beside_its_baseline(
-    settings: Settings, pool: asyncpg.Pool, process_env: dict[str, str], tmp_path: Path
+    settings: Settings, bench_database: str, process_env: dict[str, str], tmp_path: Path
 ) -> None:
-    stack = await build_stack(pool, process_env, settings.token_keks, tmp_path)
+    pool = await asyncpg.create_pool(bench_database, min_size=1, max_size=4)
+    assert pool is not None
+    settings = replace(settings, database_url=bench_database)
+    env = {**process_env, "DATABASE_URL": bench_database}
+    stack = await build_stack(pool, env, settings.token_keks, tmp_path)
     try:
         await stack.start_all()
 
@@ -60,6 +82,7 @@ async def test_quick_bench_writes_every_workload_beside_its_baseline(
         results = await runner.run(plan, target)
     finally:
         stack.stop_all()
+        await pool.close()
 
     written = json.loads((tmp_path / "out" / "results.json").read_text())
     assert written["workloads"] == results["workloads"]

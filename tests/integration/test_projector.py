@@ -184,3 +184,27 @@ async def test_unknown_event_types_are_skipped_not_fatal(
         )
         >= 1
     )
+
+
+async def test_events_a_projection_does_not_handle_are_never_decoded(
+    client: VaultClient, pool: asyncpg.Pool, decoder: EventDecoder
+) -> None:
+    from events.envelope import RecordedEvent
+
+    profile = await client.create_profile(email="only@example.com")
+    [created] = await PostgresEventStore().read_stream(pool, f"profile-{profile['id']}")
+    # An address event whose sealed payload could not be opened: decoding it would raise.
+    unreadable = RecordedEvent(
+        created.global_position + 1,
+        created.tx_id,
+        created.stream_id,
+        2,
+        uuid.uuid4(),
+        "AddressAdded",
+        1,
+        b'{"personal": {"alg": "A256GCM", "ct": "AAAA"}}',
+        created.metadata,
+        created.recorded_at,
+    )
+    decoded = await decoder.decode(pool, [created, unreadable], CUSTOMER_SEARCH.handles)
+    assert [type(event).__name__ for event, _ in decoded] == ["ProfileCreated"]
