@@ -18,13 +18,10 @@ from projections.documents import (
     ordered,
 )
 
-_PROFILE = load_sql("service", "queries/profile_view_get.sql")
+_PROFILE_WITH = load_sql("service", "queries/profile_view_get_with.sql")
 _BY_CUSTOMER_ID = load_sql("service", "queries/profile_view_by_customer_id.sql")
-_ADDRESSES = load_sql("service", "queries/address_view_list.sql")
 _ADDRESS = load_sql("service", "queries/address_view_get.sql")
-_CARDS = load_sql("service", "queries/card_view_list.sql")
 _CARD = load_sql("service", "queries/card_view_get.sql")
-_BANK_ACCOUNTS = load_sql("service", "queries/bank_account_view_list.sql")
 _BANK_ACCOUNT = load_sql("service", "queries/bank_account_view_get.sql")
 _MANDATE = load_sql("service", "queries/mandate_view_get.sql")
 _PROFILE_TOKENS = load_sql("service", "queries/profile_payment_tokens.sql")
@@ -37,6 +34,7 @@ BANK_FIELDS = {
     "sepabankaccounts": ("sepa", "sepaBankAccounts"),
 }
 _decode = msgspec.json.Decoder(dict[str, Any]).decode
+_decode_list = msgspec.json.Decoder(list[dict[str, Any]]).decode
 
 
 def _profile(raw: str) -> dict[str, Any]:
@@ -51,9 +49,8 @@ def _address(raw: str) -> dict[str, Any]:
 STORED_CREDENTIAL = {"storedCredentialTokenStatus": "UNVERIFIED"}
 
 
-def _card(raw: str, in_profile: bool = False) -> dict[str, Any]:
-    document = _decode(raw)
-    return ordered(document if in_profile else {**document, **STORED_CREDENTIAL}, CARD_KEY_ORDER)
+def _card(raw: str) -> dict[str, Any]:
+    return ordered({**_decode(raw), **STORED_CREDENTIAL}, CARD_KEY_ORDER)
 
 
 def _bank_account(raw: str) -> dict[str, Any]:
@@ -67,24 +64,32 @@ class ProfileView:
     async def profile(
         self, merchant_id: uuid.UUID, profile_id: uuid.UUID, fields: frozenset[str]
     ) -> dict[str, Any] | None:
-        async with self._pool.acquire() as conn:
-            raw = await conn.fetchval(_PROFILE, profile_id, merchant_id)
-            if raw is None:
-                return None
-            document = _profile(raw)
-            if "addresses" in fields:
-                rows = await conn.fetch(_ADDRESSES, profile_id, merchant_id)
-                document["addresses"] = [_address(r["document"]) for r in rows]
-            if "cards" in fields:
-                rows = await conn.fetch(_CARDS, profile_id, merchant_id)
-                document["cards"] = [_card(r["document"], in_profile=True) for r in rows]
-            wanted = {BANK_FIELDS[f][0]: BANK_FIELDS[f][1] for f in fields if f in BANK_FIELDS}
-            if wanted:
-                for key in wanted.values():
-                    document[key] = []
-                for row in await conn.fetch(_BANK_ACCOUNTS, profile_id, merchant_id):
-                    if row["kind"] in wanted:
-                        document[wanted[row["kind"]]].append(_bank_account(row["document"]))
+        wanted_banks = {BANK_FIELDS[f][0]: BANK_FIELDS[f][1] for f in fields if f in BANK_FIELDS}
+        row = await self._pool.fetchrow(
+            _PROFILE_WITH,
+            profile_id,
+            merchant_id,
+            "addresses" in fields,
+            "cards" in fields,
+            bool(wanted_banks),
+        )
+        if row is None:
+            return None
+        document = _profile(row["document"])
+        if row["addresses"] is not None:
+            document["addresses"] = [
+                ordered(a, ADDRESS_KEY_ORDER) for a in _decode_list(row["addresses"])
+            ]
+        if row["cards"] is not None:
+            document["cards"] = [ordered(c, CARD_KEY_ORDER) for c in _decode_list(row["cards"])]
+        if row["bank_accounts"] is not None:
+            for key in wanted_banks.values():
+                document[key] = []
+            for account in _decode_list(row["bank_accounts"]):
+                if account["kind"] in wanted_banks:
+                    document[wanted_banks[account["kind"]]].append(
+                        ordered(account["document"], BANK_ACCOUNT_KEY_ORDER)
+                    )
         return document
 
     async def card(
