@@ -139,6 +139,34 @@ async def billing_address_of(
 _NOT_BILLING_FIELDS = frozenset({"id", "status", "defaultShippingAddressIndicator", "nickName"})
 
 
+def billing_copy(address: Any) -> dict[str, Any]:
+    """The token service's copy of an address a card is billed to (the AVS data of a payment)."""
+    document = {"country": address.country, **_personal_dict(address.personal)}
+    return {k: v for k, v in document.items() if k not in _NOT_BILLING_FIELDS}
+
+
+async def sync_billing_address(
+    request: web.Request, before: Any, after: Any, address_id: uuid.UUID
+) -> None:
+    """After an address changed or went, bring the token service's copy on every card billed to
+    it in line: the new address, or none. Expiry and holder are resent because the token
+    service's update is a full replacement too."""
+    address = after.addresses.get(address_id)
+    for card in before.cards.values():
+        if card.billing_address_id != address_id:
+            continue
+        instrument: dict[str, Any] = {
+            "cardExpiry": {"month": card.card_expiry.month, "year": card.card_expiry.year}
+        }
+        if card.personal is not None and card.personal.holder_name:
+            instrument["holderName"] = card.personal.holder_name
+        if address is not None:
+            instrument["billingAddress"] = billing_copy(address)
+        await request.app[TOKENS].update(
+            merchant_of(request), card.payment_token, instrument=instrument
+        )
+
+
 def _personal_dict(personal: object) -> dict[str, Any]:
     return dict(msgspec.to_builtins(personal))
 

@@ -510,8 +510,10 @@ def _paths() -> dict[str, Any]:
                 "updateAddress",
                 "Addresses",
                 "Replace an address",
-                "Full replacement: optional fields left out are cleared; `status` is kept.",
-                _responses({"200": address}, (*BODY, *COMMAND)),
+                """Full replacement: optional fields left out are cleared; `status` is kept. Cards
+                billed to the address get the new address in the token service too (503 when it
+                cannot be reached; the address change itself is saved).""",
+                _responses({"200": address}, (*BODY, *COMMAND, *TOKEN_SERVICE)),
                 body="AddressRequest",
             ),
             "delete": _operation(
@@ -519,8 +521,8 @@ def _paths() -> dict[str, Any]:
                 "Addresses",
                 "Delete an address",
                 """Hard delete: the address answers 404 5269 afterwards. Cards and bank accounts
-                billed to it lose their `billingAddressId`.""",
-                _responses({"200": _DELETED}, COMMAND),
+                billed to it lose their `billingAddressId`, and the token service's copy of it.""",
+                _responses({"200": _DELETED}, (*COMMAND, *TOKEN_SERVICE)),
             ),
         },
         SEARCH: {

@@ -14,7 +14,7 @@ from projections.documents import (
     profile_attributes,
 )
 from service.api import errors
-from service.api.cards import render_card, vault_card
+from service.api.cards import render_card, sync_billing_address, vault_card
 from service.api.context import PROFILES, TOKENS, VIEW, execute, merchant_of
 from service.api.errors import FieldError, PaysafeError
 from service.api.http import (
@@ -190,12 +190,16 @@ async def update_address(request: web.Request) -> web.Response:
         personal=body.personal,
     )
     outcome = await execute(request, profile_id, command)
+    if outcome.before is not None:
+        await sync_billing_address(request, outcome.before, outcome.state, address_id)
     return json_response(render_address(outcome.state.addresses[address_id]))
 
 
 async def delete_address(request: web.Request) -> web.Response:
     profile_id, address_id = path_id(request, "pid"), path_id(request, "aid")
-    await execute(request, profile_id, aggregate.RemoveAddress(address_id=address_id))
+    outcome = await execute(request, profile_id, aggregate.RemoveAddress(address_id=address_id))
+    if outcome.before is not None:
+        await sync_billing_address(request, outcome.before, outcome.state, address_id)
     return empty_ok()
 
 

@@ -202,3 +202,39 @@ async def test_a_refusable_create_does_not_consume_the_single_use_token(
     assert (wrong.status, wrong.code) == (400, "7511")
     fixed = await client.request("POST", cards, {"singleUseToken": sut["paymentToken"]})
     assert fixed.status == 201, fixed.text
+
+
+async def test_address_changes_reach_the_cards_billed_to_them(
+    client: VaultClient, payments: PaymentsClient
+) -> None:
+    pid = (await client.create_profile())["id"]
+    base = f"/customervault/v1/profiles/{pid}"
+    address = (
+        await client.request("POST", f"{base}/addresses", {"country": "US", "zip": "10014"})
+    ).json
+    card = (
+        await client.request(
+            "POST",
+            f"{base}/cards",
+            {
+                "cardNum": VISA,
+                "cardExpiry": {"month": 5, "year": 2032},
+                "holderName": "J DOE",
+                "billingAddressId": address["id"],
+            },
+        )
+    ).json
+    moved = await client.request(
+        "PUT",
+        f"{base}/addresses/{address['id']}",
+        {"country": "CA", "zip": "M5H 2N2", "city": "Toronto"},
+    )
+    assert moved.status == 200
+    resolved = (await payments.resolve(client.key.merchant_id, card["paymentToken"])).json
+    assert resolved["billingAddress"] == {"country": "CA", "zip": "M5H 2N2", "city": "Toronto"}
+    assert resolved["card"]["cardExpiry"] == {"month": 5, "year": 2032}
+    assert resolved["card"]["holderName"] == "J DOE"
+    assert (await client.request("DELETE", f"{base}/addresses/{address['id']}")).status == 200
+    resolved = (await payments.resolve(client.key.merchant_id, card["paymentToken"])).json
+    assert "billingAddress" not in resolved
+    assert resolved["card"]["holderName"] == "J DOE"
