@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import re
 import time
@@ -66,3 +68,17 @@ def request_context(app_name: str, headers: Callable[[str], Mapping[str, str]]) 
             request_id.reset(token)
 
     return middleware
+
+
+def basic_credentials(request: web.Request) -> tuple[str, str] | None:
+    """(user, password) of an HTTP Basic Authorization header; None when there is none (5280),
+    ("", "") when it is not decodable (treated as wrong credentials, 5279)."""
+    scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "basic" or not encoded.strip():
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return ("", "")
+    user, _, password = decoded.partition(":")
+    return user, password

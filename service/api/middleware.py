@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -23,6 +21,7 @@ from service.domain.errors import (
     MerchantCustomerIdTaken,
     ProfileNotFound,
 )
+from service.http_context import basic_credentials
 from service.http_context import request_context as request_context_for
 from service.merchants import Authenticator, Principal
 from service.token_client import TokenRefused, TokenServiceUnavailable
@@ -116,26 +115,13 @@ def public_url(request: web.Request, path: str) -> str:
     return f"{request.app[PUBLIC_BASE_URL] or _origin(request)}{path}"
 
 
-def _credentials(request: web.Request) -> tuple[str, str] | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, encoded = header.partition(" ")
-    if scheme.lower() != "basic" or not encoded.strip():
-        return None
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return ("", "")
-    key_id, _, secret = decoded.partition(":")
-    return key_id, secret
-
-
 @web.middleware
 async def authentication(request: web.Request, handler: Handler) -> web.StreamResponse:
     if not request.path.startswith("/customervault/v1/") or request.path.startswith(
         "/customervault/v1/openapi.json"
     ):
         return await handler(request)
-    credentials = _credentials(request)
+    credentials = basic_credentials(request)
     if credentials is None:
         raise PaysafeError(errors.MISSING_CREDENTIALS, headers=_WWW_AUTHENTICATE)
     key_id, secret = credentials

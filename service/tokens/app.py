@@ -6,8 +6,6 @@ method, route template, status and duration only.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -21,6 +19,7 @@ from service.api import errors
 from service.api.errors import FieldError, PaysafeError
 from service.config import Settings
 from service.db import keep_session
+from service.http_context import basic_credentials
 from service.http_context import request_context as request_context_for
 from service.ops import Readiness
 from service.tokens import keyops
@@ -75,23 +74,11 @@ async def error_mapping(request: web.Request, handler: Handler) -> web.StreamRes
         return PaysafeError(errors.INTERNAL).response()
 
 
-def _credentials(request: web.Request) -> tuple[str, str] | None:
-    scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "basic" or not encoded.strip():
-        return None
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return ("", "")
-    client_id, _, secret = decoded.partition(":")
-    return client_id, secret
-
-
 @web.middleware
 async def authentication(request: web.Request, handler: Handler) -> web.StreamResponse:
     if not request.path.startswith(f"{PREFIX}/") or request.path == f"{PREFIX}/openapi.json":
         return await handler(request)
-    credentials = _credentials(request)
+    credentials = basic_credentials(request)
     caller = None
     if credentials is not None and credentials[0] and credentials[1]:
         caller = await request.app[AUTHENTICATOR].authenticate(*credentials)
