@@ -15,7 +15,6 @@ the whole batch: a crash re-sends part of a batch (consumers skip by stream vers
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from events import metrics
 from events.envelope import KafkaEnvelope, RecordedEvent, stream_subject
 from events.sqlfiles import load_sql
 from events.store import PostgresEventStore
+from events.supervision import keep_running, sleep_or_stop
 
 log = logging.getLogger(__name__)
 
@@ -76,21 +76,18 @@ class Relay:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until ``stop`` is set; reconnects after failures with a bounded backoff."""
-        backoff = 0.2
-        while not stop.is_set():
-            try:
-                await self._lead(stop)
-                backoff = 0.2
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                log.warning("relay connection lost, retrying", extra={"error": repr(exc)})
-            except Exception:
-                metrics.KAFKA_PRODUCE_ERRORS.labels(process="relay").inc()
-                log.exception("relay failed, retrying")
+
+        def stepped_down() -> None:
             self.is_leader = False
             metrics.RELAY_LEADER.set(0)
-            if not stop.is_set():
-                await _sleep_or_stop(stop, backoff)
-                backoff = min(backoff * 2, 5.0)
+
+        await keep_running(
+            "relay",
+            self._lead,
+            stop,
+            on_failure=metrics.KAFKA_PRODUCE_ERRORS.labels(process="relay").inc,
+            on_exit=stepped_down,
+        )
 
     async def _lead(self, stop: asyncio.Event) -> None:
         conn = await asyncpg.connect(self._settings.database_url)
@@ -123,7 +120,7 @@ class Relay:
                 log.info("relay is the active leader", extra={"relay": self._settings.name})
                 return True
             log.debug("another relay is active; waiting as standby")
-            await _sleep_or_stop(stop, self._settings.standby_poll_seconds)
+            await sleep_or_stop(stop, self._settings.standby_poll_seconds)
         return False
 
     async def _publish_until_stopped(
@@ -141,7 +138,7 @@ class Relay:
             batch = await self._store.read_committed(conn, position, s.batch_size)
             if not batch:
                 metrics.RELAY_LAG.set(0)
-                await _sleep_or_stop(stop, s.idle_poll_seconds)
+                await sleep_or_stop(stop, s.idle_poll_seconds)
                 continue
             await self._publish(producer, batch)
             position = batch[-1].commit_position
@@ -164,8 +161,3 @@ class Relay:
             metrics.RELAY_APPEND_TO_ACK.observe(max(0.0, acked - event.recorded_at.timestamp()))
         metrics.RELAY_PUBLISHED.inc(len(batch))
         metrics.RELAY_LAG.set(max(0.0, acked - batch[-1].recorded_at.timestamp()))
-
-
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)

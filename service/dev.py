@@ -21,6 +21,7 @@ from pathlib import Path
 
 from devstack import LocalStack
 from events.crypto import Keyring
+from events.supervision import sleep_or_stop
 from service import db, merchants
 from service.config import Settings
 from service.migrations import migrate
@@ -187,5 +188,4 @@ async def _wait_for_interrupt(children: list[subprocess.Popen[bytes]]) -> None:
         if any(child.poll() is not None for child in children):
             print("[dev] a process exited; stopping everything", flush=True)
             return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=0.5)
+        await sleep_or_stop(stop, 0.5)

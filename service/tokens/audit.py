@@ -13,7 +13,6 @@ SHA-256 (``tokenFingerprint``).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from aiokafka import AIOKafkaProducer
 
 from events import metrics as event_metrics
 from events.sqlfiles import load_sql
+from events.supervision import keep_running, sleep_or_stop
 from service.tokens import metrics
 from service.tokens.sealing import token_fingerprint
 
@@ -114,20 +114,16 @@ class AuditPublisher:
         self.is_leader = False
 
     async def run(self, stop: asyncio.Event) -> None:
-        backoff = 0.2
-        while not stop.is_set():
-            try:
-                await self._lead(stop)
-                backoff = 0.2
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                log.warning("audit publisher connection lost, retrying", extra={"error": repr(exc)})
-            except Exception:
-                event_metrics.KAFKA_PRODUCE_ERRORS.labels(process="token-audit").inc()
-                log.exception("audit publisher failed, retrying")
+        def stepped_down() -> None:
             self.is_leader = False
-            if not stop.is_set():
-                await _sleep_or_stop(stop, backoff)
-                backoff = min(backoff * 2, 5.0)
+
+        await keep_running(
+            "audit publisher",
+            self._lead,
+            stop,
+            on_failure=event_metrics.KAFKA_PRODUCE_ERRORS.labels(process="token-audit").inc,
+            on_exit=stepped_down,
+        )
 
     async def _lead(self, stop: asyncio.Event) -> None:
         conn = await asyncpg.connect(self._settings.database_url)
@@ -135,7 +131,7 @@ class AuditPublisher:
             while not await conn.fetchval(_TRY_LOCK):
                 if stop.is_set():
                     return
-                await _sleep_or_stop(stop, self._settings.standby_poll_seconds)
+                await sleep_or_stop(stop, self._settings.standby_poll_seconds)
             self.is_leader = True
             producer = AIOKafkaProducer(
                 bootstrap_servers=self._settings.bootstrap_servers,
@@ -165,7 +161,7 @@ class AuditPublisher:
             if not rows:
                 metrics.AUDIT_UNPUBLISHED.set(0)
                 metrics.AUDIT_LAG.set(0)
-                await _sleep_or_stop(stop, s.idle_poll_seconds)
+                await sleep_or_stop(stop, s.idle_poll_seconds)
                 continue
             pending = [
                 await producer.send(
@@ -190,8 +186,3 @@ class AuditPublisher:
         metrics.AUDIT_UNPUBLISHED.set(backlog["unpublished"])
         metrics.AUDIT_LAG.set(backlog["lag_seconds"])
         await conn.execute(_PURGE, self._settings.retention_seconds)
-
-
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)

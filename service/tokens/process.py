@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import sys
 
 import asyncpg
 from aiohttp import web
 
+from events.supervision import sleep_or_stop
 from events.topics import ensure_topic
 from service.config import Settings
 from service.ops import Readiness, kafka_check
@@ -77,8 +77,7 @@ async def purge_expired_until_stopped(
 ) -> None:
     """Destroy expired single-use records (their CVV) every ``interval`` seconds."""
     while not stop.is_set():
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=interval)
+        await sleep_or_stop(stop, interval)
         if stop.is_set() or STORE not in app:
             continue
         try:
