@@ -31,6 +31,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/python -m events.schemas --check docs/schemas
 
 format: $(STAMP)
@@ -56,13 +57,13 @@ deploy-schemas: $(STAMP)
 	bash deploy/schemas/refresh.sh
 
 run: $(STAMP)
-	$(BIN)/vault dev
+	$(BIN)/python -m devstack run
 
 # The stack as `make run` starts it, driven beside raw baselines; results, plots and README in
 # docs/benchmarks (about 8 minutes on 2 cores). BENCH_ARGS passes options, e.g. --quick.
 bench: $(STAMP)
 	$(BIN)/python -m devstack fetch-kafka
-	$(BIN)/vault bench $(BENCH_ARGS)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 schemas: $(STAMP)
 	$(BIN)/python -m events.schemas --write docs/schemas

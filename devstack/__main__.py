@@ -1,4 +1,5 @@
-"""Command line: ``python -m devstack up`` and ``python -m devstack fetch-kafka``.
+"""Command line: ``python -m devstack up``, ``python -m devstack run`` (``make run``) and
+``python -m devstack fetch-kafka``.
 
 ``up`` prints shell-sourceable ``DATABASE_URL=...`` / ``KAFKA_BOOTSTRAP_SERVERS=...`` lines on
 stdout once everything is ready (progress goes to stderr, so stdout stays clean), then runs until
@@ -8,6 +9,7 @@ SIGINT/SIGTERM/SIGHUP and stops the stack.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shlex
 import signal
@@ -71,6 +73,20 @@ def _up(work_dir: Path | None, env_file: Path | None) -> int:
             env_file.unlink(missing_ok=True)
 
 
+def _run(port: int) -> int:
+    import asyncio
+
+    from devstack.run import run
+    from infra.logs import configure_logging
+    from service.settings import Settings
+
+    settings = Settings.from_env()
+    configure_logging(settings.log_level, process="dev")
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run(settings, port))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -79,6 +95,10 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument(
         "--env-file", type=Path, help="also write the address lines to this file once ready"
     )
+    run = commands.add_parser(
+        "run", help="the whole vault on a local stack, as `make run` starts it (Ctrl-C stops it)"
+    )
+    run.add_argument("--port", type=int, default=8080)
     commands.add_parser(
         "fetch-kafka",
         help=f"only fetch the Kafka broker jars (Kafka {kafka_version()}) into the cache",
@@ -93,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         _err(f"Kafka {kafka_version()} jars: {libs}")
         return 0
+    if args.command == "run":
+        return _run(args.port)
     work_dir: Path | None = args.work_dir
     env_file: Path | None = args.env_file
     return _up(work_dir, env_file)

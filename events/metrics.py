@@ -2,7 +2,7 @@
 
 from prometheus_client import Counter, Gauge, Histogram
 
-LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+from infra.metrics import LATENCY_BUCKETS
 
 RELAY_PUBLISHED = Counter("vault_relay_events_published", "Events the relay published to Kafka")
 RELAY_APPEND_TO_ACK = Histogram(

@@ -6,8 +6,8 @@ import uuid
 from collections.abc import Iterable
 
 from events.crypto import Keyring, new_data_key
-from events.sqlfiles import load_sql
 from events.store import Executor
+from infra.sqlfiles import load_sql
 
 _INSERT = load_sql("events", "queries/personal_key_insert.sql")
 _SELECT = load_sql("events", "queries/personal_key_select.sql")

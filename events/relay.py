@@ -25,9 +25,9 @@ from aiokafka import AIOKafkaProducer
 
 from events import metrics
 from events.envelope import KafkaEnvelope, RecordedEvent, stream_subject
-from events.sqlfiles import load_sql
 from events.store import PostgresEventStore
-from events.supervision import keep_running, sleep_or_stop
+from infra.sqlfiles import load_sql
+from infra.supervision import keep_running, sleep_or_stop
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import asyncpg
 import msgspec
 
 from events.envelope import NewEvent, RecordedEvent
-from events.sqlfiles import load_sql
+from infra.sqlfiles import load_sql
 
 Executor: TypeAlias = asyncpg.Connection | asyncpg.Pool
 

@@ -1,6 +1,6 @@
 """The vocabulary between pure projections and the database: a named SQL statement and its arguments.
 
-A projection returns ``RowOp`` values; ``apply`` runs them. The statement names are files in
+A projection returns ``RowOp`` values; ``projections.runners.apply`` runs them. The statement names are files in
 ``projections/sql/queries``, so every write a view receives can be read on its own there.
 """
 
@@ -8,14 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import groupby
 from typing import Any
 
-import asyncpg
-
-from events.sqlfiles import load_sql
 from events.types import Event
 
 
@@ -48,14 +44,3 @@ class Projection:
     handles: frozenset[str] | None = None
     """The event types it has rows for (None: all). Others are never decoded, so a projection of
     profiles does not pay to decrypt every address and card event only to ignore it."""
-
-
-async def apply(conn: asyncpg.Connection, ops: Sequence[RowOp]) -> None:
-    """Run ``ops`` in order; a run of the same statement goes in one round trip (executemany)."""
-    for statement, run in groupby(ops, key=lambda op: op.statement):
-        sql = load_sql("projections", f"queries/{statement}.sql")
-        args = [op.args for op in run]
-        if len(args) == 1:
-            await conn.execute(sql, *args[0])
-        else:
-            await conn.executemany(sql, args)

@@ -9,8 +9,8 @@ import sys
 from collections.abc import Sequence
 
 from events.crypto import Keyring
-from service.config import ConfigError, Settings
-from service.logs import configure_logging
+from infra.logs import configure_logging
+from service.settings import ConfigError, Settings
 from service.tokens.keyring import KeyringError
 
 log = logging.getLogger("vault")
@@ -64,12 +64,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     retire.add_argument("kek_id")
     ksub.add_parser("status", help="token records and secrets per KEK")
     sub.add_parser("config", help="print the effective configuration (secrets redacted)")
-    bench = sub.add_parser("bench", help="benchmark the vault on a local stack (make bench)")
-    from service.bench.command import add_arguments as add_bench_arguments
-
-    add_bench_arguments(bench)
-    dev = sub.add_parser("dev", help="run everything locally on a local PostgreSQL and Kafka")
-    dev.add_argument("--port", type=int, default=8080)
     args = parser.parse_args(argv)
 
     settings = Settings.from_env()
@@ -91,15 +85,21 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     # Imported here so `vault --help` and `vault keys generate` start fast.
-    from service import operations, processes
+    from service.admin import operations
 
     match args.command:
         case "api":
-            await processes.run_api(settings, _keyring(settings))
+            from service.processes.api import run_api
+
+            await run_api(settings, _keyring(settings))
         case "relay":
-            await processes.run_relay(settings)
+            from service.processes.relay import run_relay
+
+            await run_relay(settings)
         case "project":
-            await processes.run_projector(settings, _keyring(settings), args.projection)
+            from service.processes.projector import run_projector
+
+            await run_projector(settings, _keyring(settings), args.projection)
         case "migrate":
             await operations.migrate(settings)
         case "rebuild":
@@ -130,12 +130,4 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         case "config":
             for name, value in settings.redacted().items():
                 print(f"{name}={value}")
-        case "bench":
-            from service.bench.command import run as run_bench
-
-            return await run_bench(args)
-        case "dev":
-            from service.dev import run as run_dev
-
-            await run_dev(settings, args.port)
     return 0

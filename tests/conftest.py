@@ -28,11 +28,11 @@ from aiohttp import web
 from devstack import Endpoints, LocalStack
 from events.crypto import Keyring
 from events.topics import ensure_topic
+from infra.logs import json_handler
+from service.admin.migrations import migrate
 from service.api.app import create_app
-from service.config import Settings
-from service.logs import json_handler
-from service.merchants import IssuedKey, create_merchant, issue_api_key
-from service.migrations import migrate
+from service.api.auth import IssuedKey, create_merchant, issue_api_key
+from service.settings import Settings
 from service.tokens.app import create_app as create_token_app
 from service.tokens.clients import create_client
 from service.tokens.process import keyring_from

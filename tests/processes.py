@@ -15,7 +15,7 @@ from pathlib import Path
 import aiohttp
 import asyncpg
 
-from service.merchants import IssuedKey, create_merchant, issue_api_key
+from service.api.auth import IssuedKey, create_merchant, issue_api_key
 from service.tokens.clients import IssuedClient, create_client
 
 REPO = Path(__file__).resolve().parent.parent

@@ -11,7 +11,7 @@ import aiohttp
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from service.merchants import IssuedKey
+from service.api.auth import IssuedKey
 
 JSON = {"Content-Type": "application/json;charset=utf-8"}
 

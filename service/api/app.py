@@ -8,8 +8,11 @@ from aiohttp import web
 
 from events.crypto import Keyring
 from events.personal_keys import PersonalDataKeys
-from service import db
+from infra import db
+from infra.probes import Readiness
+from service.adapters.token_service import TokenClient
 from service.api import bank_accounts, cards, profiles, search, single_use
+from service.api.auth import Authenticator
 from service.api.context import COMMANDS, TOKENS, VIEW
 from service.api.middleware import (
     AUTHENTICATOR,
@@ -20,11 +23,8 @@ from service.api.middleware import (
 )
 from service.api.openapi import openapi_document
 from service.api.views import ProfileView
-from service.commands import ProfileCommands
-from service.config import Settings
-from service.merchants import Authenticator
-from service.ops import Readiness
-from service.token_client import TokenClient
+from service.application.profiles import ProfileCommands
+from service.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
 READINESS = web.AppKey("readiness", Readiness)
@@ -52,7 +52,7 @@ def create_app(
     app[READINESS] = readiness or Readiness()
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
-        pool = await db.create_pool(settings)
+        pool = await db.create_pool(settings.pool())
         app[COMMANDS] = ProfileCommands(
             pool, PersonalDataKeys(keyring), max_attempts=settings.command_max_attempts
         )

@@ -12,6 +12,7 @@ import uuid
 from aiohttp import web
 
 from projections.documents import bank_account_document, mandate_document
+from service.adapters.token_service import TokenRefused
 from service.api import errors
 from service.api.context import PROFILES, TOKENS, VIEW, execute, merchant_of, require_profile
 from service.api.errors import FieldError
@@ -27,7 +28,6 @@ from service.api.middleware import public_url
 from service.domain import commands as c
 from service.domain.errors import BankAccountNotFound, MandateNotFound
 from service.domain.instruments import CLOSED_MANDATE_STATUSES
-from service.token_client import TokenRefused
 
 MASKED_DIGITS = 2  # Paysafe shows the last two digits of a bank account
 

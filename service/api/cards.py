@@ -15,6 +15,7 @@ import msgspec
 from aiohttp import web
 
 from projections.documents import card_document
+from service.adapters.token_service import TokenRefused
 from service.api import errors
 from service.api.context import PROFILES, TOKENS, VIEW, execute, merchant_of, require_profile
 from service.api.errors import FieldError, PaysafeError
@@ -27,7 +28,6 @@ from service.api.wire import ADDRESS_RULES, address_body
 from service.domain import commands as c
 from service.domain.errors import BillingAddressNotFound, CardNotFound
 from service.domain.numbers import card_brand
-from service.token_client import TokenRefused
 
 
 def _new_address(data: dict[str, Any] | None) -> c.NewAddress | None:

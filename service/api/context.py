@@ -6,14 +6,14 @@ import uuid
 
 from aiohttp import web
 
-from service import metrics
+from infra.logs import request_id
+from service.adapters.token_service import TokenClient
 from service.api.errors import PaysafeError, unknown_id
 from service.api.middleware import principal
 from service.api.views import ProfileView
-from service.commands import Outcome, ProfileCommands
+from service.application import metrics
+from service.application.profiles import Outcome, ProfileCommands
 from service.domain.commands import Command
-from service.logs import request_id
-from service.token_client import TokenClient
 
 COMMANDS = web.AppKey("commands", ProfileCommands)
 VIEW = web.AppKey("profile_view", ProfileView)

@@ -7,7 +7,11 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from infra.http import basic_credentials
+from infra.http import request_context as request_context_for
+from service.adapters.token_service import TokenRefused, TokenServiceUnavailable
 from service.api import errors
+from service.api.auth import Authenticator, Principal
 from service.api.errors import FieldError, PaysafeError
 from service.domain.errors import (
     AddressNotFound,
@@ -21,10 +25,6 @@ from service.domain.errors import (
     MerchantCustomerIdTaken,
     ProfileNotFound,
 )
-from service.http_context import basic_credentials
-from service.http_context import request_context as request_context_for
-from service.merchants import Authenticator, Principal
-from service.token_client import TokenRefused, TokenServiceUnavailable
 
 log = logging.getLogger("service.api")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from infra.payment_tokens import PROFILE, new_payment_token
 from projections.documents import (
     PROFILE_KEY_ORDER,
     address_document,
@@ -30,7 +31,6 @@ from service.api.middleware import principal, public_url
 from service.api.wire import parse_address, parse_profile
 from service.domain import profile as aggregate
 from service.domain.errors import AddressNotFound, ProfileNotFound
-from service.payment_tokens import PROFILE, new_payment_token
 
 
 def render_profile(state: aggregate.Profile) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import asyncpg
 import msgspec
 from aiohttp import web
 
-from events.sqlfiles import load_sql
+from infra.sqlfiles import load_sql
 from projections.customer_search import normalise_email, normalise_name, phone_digits
 from service.api import errors
 from service.api.errors import FieldError

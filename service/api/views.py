@@ -8,7 +8,7 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from events.sqlfiles import load_sql
+from infra.sqlfiles import load_sql
 from projections.documents import (
     ADDRESS_KEY_ORDER,
     BANK_ACCOUNT_KEY_ORDER,

@@ -15,13 +15,13 @@ import asyncpg
 import msgspec
 from aiohttp import web
 
+from infra.db import keep_session
+from infra.http import basic_credentials
+from infra.http import request_context as request_context_for
+from infra.probes import Readiness
 from service.api import errors
 from service.api.errors import FieldError, PaysafeError
-from service.config import Settings
-from service.db import keep_session
-from service.http_context import basic_credentials
-from service.http_context import request_context as request_context_for
-from service.ops import Readiness
+from service.settings import Settings
 from service.tokens import keyops
 from service.tokens.audit import AuditOutbox
 from service.tokens.clients import Caller, ClientAuthenticator
@@ -267,7 +267,7 @@ def create_app(
                 "statement_timeout": str(settings.statement_timeout_ms),
                 "application_name": "customer-vault-tokens",
             },
-            reset=keep_session,  # see service/db.py
+            reset=keep_session,  # see infra/db.py
         )
         assert pool is not None
         app[STORE] = TokenStore(

@@ -23,8 +23,8 @@ import msgspec
 from aiokafka import AIOKafkaProducer
 
 from events import metrics as event_metrics
-from events.sqlfiles import load_sql
-from events.supervision import keep_running, sleep_or_stop
+from infra.sqlfiles import load_sql
+from infra.supervision import keep_running, sleep_or_stop
 from service.tokens import metrics
 from service.tokens.sealing import token_fingerprint
 

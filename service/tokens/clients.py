@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from events.sqlfiles import load_sql
+from infra.sqlfiles import load_sql
 
 SCOPES = ("tokenize", "detokenize", "keys")
 

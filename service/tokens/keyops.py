@@ -19,7 +19,7 @@ import asyncpg
 from tqdm import tqdm
 
 from events.crypto import DecryptionFailed, open_sealed, seal
-from events.sqlfiles import load_sql
+from infra.sqlfiles import load_sql
 from service.tokens.keyring import (
     KeyringError,
     TokenKeyring,

@@ -1,4 +1,4 @@
-"""Prometheus metrics of the token service (HTTP latency uses service.metrics' histogram)."""
+"""Prometheus metrics of the token service (HTTP latency uses service.application.metrics' histogram)."""
 
 from prometheus_client import Counter, Gauge
 

@@ -9,11 +9,11 @@ import sys
 import asyncpg
 from aiohttp import web
 
-from events.supervision import sleep_or_stop
 from events.topics import ensure_topic
-from service.config import Settings
-from service.ops import Readiness, kafka_check
-from service.runtime import Site, run_process
+from infra.lifecycle import Site, run_process
+from infra.probes import Readiness, kafka_check
+from infra.supervision import sleep_or_stop
+from service.settings import Settings
 from service.tokens import keyops
 from service.tokens.app import STORE, create_app
 from service.tokens.audit import AuditOutbox, AuditPublisher, PublisherSettings

@@ -18,7 +18,7 @@ import asyncpg
 import msgspec
 
 from events.crypto import DecryptionFailed, new_data_key, open_sealed, seal
-from events.sqlfiles import load_sql
+from infra.sqlfiles import load_sql
 from service.tokens.keyring import TokenKeyring
 
 FINGERPRINT_KEY_VERSION = 1

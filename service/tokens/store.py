@@ -16,9 +16,9 @@ from typing import Any
 import asyncpg
 
 from events.crypto import DecryptionFailed
-from events.sqlfiles import load_sql
+from infra.payment_tokens import new_payment_token
+from infra.sqlfiles import load_sql
 from service.api.errors import FieldError
-from service.payment_tokens import new_payment_token
 from service.tokens import audit, instruments, metrics
 from service.tokens.audit import AuditOutbox
 from service.tokens.clients import Caller

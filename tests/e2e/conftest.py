@@ -8,7 +8,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from service.config import Settings
+from service.settings import Settings
 from tests.processes import Stack, build_stack
 
 

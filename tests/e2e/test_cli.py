@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from events.crypto import Keyring
-from service.merchants import IssuedKey
+from service.api.auth import IssuedKey
 from tests.support import VaultClient
 
 

@@ -13,7 +13,7 @@ from prometheus_client import REGISTRY
 
 from events.crypto import Keyring
 from service.api.app import create_app
-from service.config import Settings
+from service.settings import Settings
 from tests.conftest import serve
 from tests.support import VaultClient, stream_version
 

@@ -13,10 +13,10 @@ from events.codec import EventCodec
 from events.crypto import Keyring
 from events.personal_keys import PersonalDataKeys
 from events.relay import Relay, RelaySettings
-from projections.decoding import EventDecoder
-from projections.projector import Projector, ProjectorSettings
 from projections.rows import Projection
-from service.config import Settings
+from projections.runners.decoding import EventDecoder
+from projections.runners.projector import Projector, ProjectorSettings
+from service.settings import Settings
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""`vault bench --quick` against the test stack: the real processes (tests/processes.py), the
+"""`python -m bench --quick` against the test stack: the real processes (tests/processes.py), the
 real library classes, and the shape of what the bench writes. Speeds are never asserted."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from service.bench import runner
-from service.bench.stack import Target
-from service.config import Settings
-from service.migrations import migrate
+from bench import runner
+from bench.stack import Target
+from service.admin.migrations import migrate
+from service.settings import Settings
 from tests.processes import build_stack
 
 PNG = b"\x89PNG\r\n\x1a\n"

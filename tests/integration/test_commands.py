@@ -10,7 +10,7 @@ import pytest
 from events.crypto import Keyring
 from events.personal_keys import PersonalDataKeys
 from events.types import AddressPersonal, ProfilePersonal
-from service.commands import ProfileCommands
+from service.application.profiles import ProfileCommands
 from service.domain import profile as agg
 from service.domain.errors import ProfileNotFound
 

@@ -15,7 +15,7 @@ from events.crypto import DecryptionFailed, Keyring, open_sealed
 from events.envelope import KafkaEnvelope
 from events.personal_keys import PersonalDataKeys
 from events.store import PostgresEventStore
-from service.config import Settings
+from service.settings import Settings
 from tests.integration.conftest import wait_until
 from tests.support import VaultClient, read_topic
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from service.config import Settings
-from service.migrations import MIGRATIONS, migrate
+from service.admin.migrations import MIGRATIONS, migrate
+from service.settings import Settings
 
 
 async def test_migrate_is_idempotent_and_recorded(settings: Settings, pool: asyncpg.Pool) -> None:

@@ -11,10 +11,10 @@ from prometheus_client import REGISTRY
 from events.relay import kafka_record
 from events.store import PostgresEventStore
 from projections.customer_search import CUSTOMER_SEARCH
-from projections.decoding import EventDecoder
-from projections.projector import apply_batch, recorded_from_kafka
 from projections.rows import Projection
-from service.config import Settings
+from projections.runners.decoding import EventDecoder
+from projections.runners.projector import apply_batch, recorded_from_kafka
+from service.settings import Settings
 from tests.integration.conftest import wait_until
 from tests.support import VaultClient, read_topic
 

@@ -24,9 +24,9 @@ from events.personal_keys import PersonalDataKeys
 from events.relay import Relay, RelaySettings
 from events.store import PostgresEventStore
 from events.types import ProfilePersonal
-from service.commands import ProfileCommands
-from service.config import Settings
+from service.application.profiles import ProfileCommands
 from service.domain import profile as aggregate
+from service.settings import Settings
 from tests.support import read_topic
 
 MERCHANT = uuid.uuid4()

@@ -45,8 +45,10 @@ from projections.documents import (
     mandate_document,
 )
 from projections.rows import EventContext
+from service.adapters.token_service import TokenClient, Tokenized
 from service.api import app as vault_app
 from service.api import errors, instrument_wire, middleware, single_use, views, wire
+from service.api.auth import Principal
 from service.api.cards import render_card
 from service.api.context import TOKENS
 from service.api.errors import PaysafeError
@@ -54,11 +56,9 @@ from service.api.instrument_wire import BANK_KINDS
 from service.api.openapi import openapi_document
 from service.api.profiles import render_address, render_profile
 from service.api.validation import Choice, Flag, Integer, Text
-from service.config import Settings
 from service.domain import instruments, numbers, state
 from service.domain import profile as aggregate
-from service.merchants import Principal
-from service.token_client import TokenClient, Tokenized
+from service.settings import Settings
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

@@ -1,6 +1,6 @@
 import re
 
-from service.payment_tokens import PROFILE, new_payment_token
+from infra.payment_tokens import PROFILE, new_payment_token
 
 
 def test_tokens_are_paysafe_shaped_and_unpredictable() -> None:

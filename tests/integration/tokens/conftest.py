@@ -17,7 +17,7 @@ import asyncpg
 import pytest
 
 from events.topics import ensure_topic
-from service.config import Settings
+from service.settings import Settings
 from service.tokens.app import STORE, create_app
 from service.tokens.audit import AuditPublisher, PublisherSettings
 from service.tokens.clients import IssuedClient, create_client

@@ -7,7 +7,7 @@ import uuid
 import asyncpg
 from openapi_spec_validator import validate
 
-from service.merchants import create_merchant, issue_api_key
+from service.api.auth import create_merchant, issue_api_key
 from tests.integration.tokens.conftest import CARD, TokenService, card
 
 ACH = {

@@ -1,0 +1,278 @@
+"""Results: the JSON document, the terminal table, the PNG plots and docs/benchmarks/README.md."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bench.runner import Plan
+
+KEEP_MARKER = (
+    "<!-- Everything below this line is kept when `python -m bench` rewrites this file. -->"
+)
+PACKAGES = ("aiohttp", "asyncpg", "aiokafka", "msgspec", "pycryptodome", "hdrhistogram")
+
+
+def machine() -> dict[str, Any]:
+    def first(path: str, key: str) -> str:
+        try:
+            for line in Path(path).read_text().splitlines():
+                if line.startswith(key):
+                    return line.split(":", 1)[1].strip()
+        except OSError:
+            pass
+        return "unknown"
+
+    from devstack.kafka import kafka_version
+
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return {
+        "nproc": os.cpu_count(),
+        "memory": first("/proc/meminfo", "MemTotal"),
+        "cpu_model": first("/proc/cpuinfo", "model name"),
+        "kernel": platform.release(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "python": platform.python_version(),
+        "kafka": kafka_version(),
+        "packages": versions,
+    }
+
+
+def document(
+    plan: Plan, entries: list[dict[str, Any]], extra: dict[str, Any], started: float
+) -> dict[str, Any]:
+    doc = {
+        "meta": {
+            "command": plan.command,
+            "quick": plan.quick,
+            "started": dt.datetime.fromtimestamp(started, dt.UTC).isoformat(timespec="seconds"),
+            "duration_per_step_s": plan.duration,
+            "warmup_s": plan.warmup,
+            "concurrency": plan.concurrency,
+            "pipeline_rate_events_per_s": plan.pipeline_rate,
+            "machine": {**machine(), **extra.pop("machine", {})},
+        },
+        "workloads": entries,
+        **extra,
+    }
+    doc["targets"] = targets(entries)
+    return doc
+
+
+def _best(entries: list[dict[str, Any]], name: str, p99_max: float | None = None) -> Any:
+    rows = [e for e in entries if e["workload"] == name]
+    if p99_max is not None:
+        within = [e for e in rows if e["result"]["latency_ms"]["p99"] <= p99_max]
+        rows = within or rows
+    return max(rows, key=lambda e: e["result"]["throughput"], default=None)
+
+
+def targets(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+
+    def add(name: str, goal: str, row: Any, met: bool | None, actual: str) -> None:
+        out.append({"target": name, "goal": goal, "actual": actual if row else "not measured",
+                    "met": met if row else None,
+                    "concurrency": row.get("concurrency") if row else None})  # fmt: skip
+
+    def r(row: Any) -> dict[str, Any]:
+        return row["result"] if row else {"throughput": 0, "latency_ms": {"p99": 0}}
+
+    add32 = next(
+        (e for e in entries if e["workload"] == "addcard" and e["concurrency"] == 32), None
+    )
+    a = r(add32)
+    ratio = add32["ratio"]["throughput"] if add32 else 0
+    add(
+        "AddCard at 32 clients",
+        "≥ 1,000/s, p99 ≤ 50 ms, ≥ 50% of raw SQL",
+        add32,
+        a["throughput"] >= 1000 and a["latency_ms"]["p99"] <= 50 and (ratio or 0) >= 0.5,
+        f"{a['throughput']:,.0f}/s, p99 {a['latency_ms']['p99']:.1f} ms, {100 * (ratio or 0):.1f}% of raw",
+    )
+    res = _best(entries, "resolve", 10)
+    x = r(res)
+    add("token resolution", "≥ 3,000/s with p99 ≤ 10 ms", res,
+        x["throughput"] >= 3000 and x["latency_ms"]["p99"] <= 10,
+        f"{x['throughput']:,.0f}/s, p99 {x['latency_ms']['p99']:.1f} ms")  # fmt: skip
+    get = _best(entries, "get_profile")
+    g = r(get)
+    add("GET profile", "≥ 3,000/s", get, g["throughput"] >= 3000,
+        f"{g['throughput']:,.0f}/s, p99 {g['latency_ms']['p99']:.1f} ms")  # fmt: skip
+    app = _best(entries, "append")
+    y = r(app)
+    add("event-store appends", "≥ 10,000 events/s", app, y["throughput"] >= 10_000,
+        f"{y['throughput']:,.0f} events/s")  # fmt: skip
+    rel = _best(entries, "relay_latency")
+    z = r(rel)
+    add("relay append → Kafka ack", "p99 ≤ 50 ms", rel, z["latency_ms"]["p99"] <= 50,
+        f"p99 {z['latency_ms']['p99']:.1f} ms at {z['throughput']:,.0f} events/s")  # fmt: skip
+    lag = _best(entries, "projection_lag")
+    w = r(lag)
+    add("projection lag", "p99 ≤ 100 ms", lag, w["latency_ms"]["p99"] <= 100,
+        f"p99 {w['latency_ms']['p99']:.1f} ms at {w['throughput']:,.0f} events/s")  # fmt: skip
+    for e in entries:
+        if e["workload"].startswith("rebuild_"):
+            v = e["result"]
+            add(f"replay ({e['workload'][8:].replace('_', '-')})", "≥ 30,000 events/s", e,
+                v["throughput"] >= 30_000, f"{v['throughput']:,.0f} events/s")  # fmt: skip
+    return out
+
+
+def table(doc: dict[str, Any]) -> str:
+    head = (
+        f"{'workload':<26}{'c':>4}{'unit':>7}{'thr/s':>10}{'p50':>9}{'p95':>9}{'p99':>9}"
+        f"{'max':>9}{'err':>5} |{'base/s':>10}{'b p99':>9}{'ratio':>7}"
+    )
+    lines = [head, "-" * len(head)]
+    for e in doc["workloads"]:
+        r, b, lat = e["result"], e["baseline"], e["result"]["latency_ms"]
+        ratio = e["ratio"]["throughput"]
+        lines.append(
+            f"{e['workload']:<26}{e['concurrency'] or '-':>4}{r['unit']:>7}{r['throughput']:>10,.0f}"
+            f"{lat['p50']:>9.2f}{lat['p95']:>9.2f}{lat['p99']:>9.2f}{lat['max']:>9.1f}"
+            f"{r['errors']:>5} |{b['throughput']:>10,.0f}{b['latency_ms']['p99']:>9.2f}"
+            f"{(f'{ratio:.2f}' if ratio is not None else '-'):>7}"
+        )
+    lines.append("latencies in ms; ratio = throughput / baseline throughput")
+    lines.append("")
+    for t in doc["targets"]:
+        mark = {True: "MET ", False: "MISS", None: "n/a "}[t["met"]]
+        lines.append(f"[{mark}] {t['target']:<32} goal {t['goal']:<40} {t['actual']}")
+    return "\n".join(lines)
+
+
+def plots(doc: dict[str, Any], out: Path) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    written: list[Path] = []
+    names = [n for n in ("addcard", "get_profile", "resolve", "append")
+             if any(e["workload"] == n for e in doc["workloads"])]  # fmt: skip
+    for metric, ylabel, filename in (
+        ("throughput", "operations/s (append: events/s)", "throughput.png"),
+        ("p99", "p99 latency (ms)", "p99.png"),
+    ):
+        if not names:
+            break
+        fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 3.6), squeeze=False)
+        for ax, name in zip(axes[0], names, strict=True):
+            rows = sorted((e for e in doc["workloads"] if e["workload"] == name),
+                          key=lambda e: e["concurrency"])  # fmt: skip
+            xs = [e["concurrency"] for e in rows]
+            for side, style in (("result", "o-"), ("baseline", "s--")):
+                ys = [e[side]["throughput"] if metric == "throughput"
+                      else e[side]["latency_ms"]["p99"] for e in rows]  # fmt: skip
+                ax.plot(xs, ys, style, label="vault" if side == "result" else "raw baseline")
+            ax.set_xscale("log", base=2)
+            ax.set_xticks(xs, [str(x) for x in xs])
+            ax.set_yscale("log")
+            ax.set_title(name)
+            ax.set_xlabel("concurrent clients")
+            ax.grid(True, which="both", alpha=0.3)
+        axes[0][0].set_ylabel(ylabel)
+        axes[0][0].legend()
+        fig.tight_layout()
+        path = out / filename
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        written.append(path)
+    series = doc.get("projection_series")
+    if series:
+        fig, ax = plt.subplots(figsize=(8, 3.8))
+        for key, label, style in (
+            ("projector", "projection lag (apply - recorded_at)", "-"),
+            ("consumer", "bare consumer (baseline)", ":"),
+            ("relay", "relay append → Kafka ack", "--"),
+        ):
+            pts = series.get(key) or []
+            if pts:
+                ax.plot([p[0] for p in pts], [p[2] for p in pts], style, label=f"{label}, max")
+                ax.plot([p[0] for p in pts], [p[1] for p in pts], style, alpha=0.5,
+                        label=f"{label}, p50")  # fmt: skip
+        ax.set_xlabel("seconds into the measured window")
+        ax.set_ylabel("ms (per 250 ms bucket)")
+        ax.set_yscale("log")
+        ax.set_title(
+            f"lag under {doc['meta']['pipeline_rate_events_per_s']:,.0f} appended events/s"
+        )
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        path = out / "projection_lag.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        written.append(path)
+    return written
+
+
+def readme(doc: dict[str, Any], pngs: list[Path], kept: str) -> str:
+    m = doc["meta"]["machine"]
+    pk = ", ".join(f"{k} {v}" for k, v in m["packages"].items())
+    lines = [
+        "# Benchmarks",
+        "",
+        "Generated by `python -m bench` (`make bench`); numbers are from the latest full run. Raw",
+        "results, with every latency histogram (HdrHistogram, base64), are in `results.json`.",
+        "",
+        "## Machine",
+        "",
+        f"- {m['nproc']} CPUs ({m['cpu_model']}), {m['memory']} memory, Linux {m['kernel']};"
+        f" load average at start {m.get('load_average_at_start')}",
+        f"- Python {m['python']}, PostgreSQL {m.get('postgres', '?')}, Apache Kafka {m['kafka']}",
+        f"- {pk}",
+        "- Everything on the one machine: PostgreSQL and Kafka from `devstack`, the four vault",
+        "  processes, and the load generator (one Python process, plus its probe processes).",
+        "",
+        "## Command",
+        "",
+        "```sh",
+        f"{doc['meta']['command']}",
+        "```",
+        "",
+        f"{doc['meta']['duration_per_step_s']:g} s measured per step after "
+        f"{doc['meta']['warmup_s']:g} s warm-up; run {doc['meta']['started']}.",
+        "",
+        "## Results",
+        "",
+        "```",
+        table(doc),
+        "```",
+        "",
+        "## Targets",
+        "",
+        "| target | goal | measured | |",
+        "|---|---|---|---|",
+    ]
+    for t in doc["targets"]:
+        mark = {True: "met", False: "**missed**", None: "n/a"}[t["met"]]
+        lines.append(f"| {t['target']} | {t['goal']} | {t['actual']} | {mark} |")
+    lines += ["", "## Plots", ""]
+    lines += [f"![{p.stem}]({p.name})" for p in pngs]
+    lines += ["", KEEP_MARKER, kept.rstrip(), ""]
+    return "\n".join(lines)
+
+
+def write(plan: Plan, doc: dict[str, Any]) -> None:
+    out = plan.out
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(doc, indent=1) + "\n")
+    pngs = plots(doc, out)
+    path = out / "README.md"
+    kept = ""
+    if path.exists() and KEEP_MARKER in (text := path.read_text()):
+        kept = text.split(KEEP_MARKER, 1)[1].strip("\n")
+    path.write_text(readme(doc, pngs, kept))

@@ -1,0 +1,360 @@
+"""The bench's plan and its run: every workload beside its baseline, in one invocation."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from bench import report
+from bench.api_load import CARDS_PER_PROFILE, HttpLoad
+from bench.driver import Measured, Op, Progress, closed_loop
+from bench.stack import Target, cpu_snapshot
+from bench.store_load import Appender, drain, pipeline, rebuild_view, timed_cpu
+
+WORKLOADS = ("addcard", "get", "resolve", "append", "relay", "projection")
+BASELINES = {
+    "addcard": "raw asyncpg: INSERT event row + card-view row, one transaction",
+    "get_profile": "raw asyncpg: the view's three SELECTs on one connection",
+    "resolve": "raw asyncpg SELECT of the instrument row + AES-GCM opens (no auth, audit or tx)",
+    "append": "raw asyncpg INSERT … SELECT unnest of the same rows (no version check)",
+    "relay_latency": "aiokafka producer at the same rate: send → ack (idempotent, acks=all)",
+    "relay_throughput": "aiokafka producer, same records, same 500-record batches",
+    "projection_lag": "bare aiokafka consumer on the same topic: receipt - recorded_at",
+    "rebuild": "raw SELECT of the same events in commit order, 2,000 per batch",
+}
+
+
+@dataclass
+class Plan:
+    duration: float = 8.0
+    concurrency: list[int] = field(default_factory=lambda: [1, 8, 32, 64])
+    workloads: list[str] = field(default_factory=lambda: list(WORKLOADS))
+    quick: bool = False
+    out: Path = Path("docs/benchmarks")
+    warmup: float = 1.0
+    profiles: int = 600  # AddCard spreads its cards over these
+    pipeline_rate: float = 1000.0  # events/s appended while relay and projector are measured
+    drain_events: int = 50_000
+    rebuild_views: tuple[str, ...] = ("customer-search", "profile-view")
+    py_spy: Path | None = None  # record the API and token service during the busiest AddCard
+    command: str = "python -m bench"
+
+    @classmethod
+    def quick_plan(cls, out: Path) -> Plan:
+        return cls(
+            duration=2.0,
+            concurrency=[1, 8],
+            quick=True,
+            out=out,
+            warmup=0.5,
+            profiles=60,
+            pipeline_rate=200.0,
+            drain_events=2_000,
+            rebuild_views=("customer-search",),
+            command="python -m bench --quick",
+        )
+
+
+def entry(
+    workload: str,
+    concurrency: int | None,
+    result: Measured,
+    baseline: Measured,
+    baseline_name: str,
+    **extra: Any,
+) -> dict[str, Any]:
+    r, b = result.as_dict(), baseline.as_dict()
+    ratio = {
+        "throughput": round(r["throughput"] / b["throughput"], 3) if b["throughput"] else None,
+        "p99": round(r["latency_ms"]["p99"] / b["latency_ms"]["p99"], 3)
+        if b["latency_ms"]["p99"]
+        else None,
+    }
+    return {
+        "workload": workload,
+        "concurrency": concurrency,
+        "result": r,
+        "baseline": {**b, "name": baseline_name},
+        "ratio": ratio,
+        **extra,
+    }
+
+
+class Bench:
+    def __init__(self, plan: Plan, target: Target) -> None:
+        self.plan = plan
+        self.target = target
+        self.entries: list[dict[str, Any]] = []
+        self.extra: dict[str, Any] = {}
+        chosen = set(plan.workloads)
+        levels = len(plan.concurrency)
+        total = sum(2 * levels for w in ("addcard", "get", "resolve", "append") if w in chosen)
+        total += 2 * ("relay" in chosen) + ("relay" in chosen or "projection" in chosen)
+        total += len(plan.rebuild_views) * ("projection" in chosen)
+        self.progress = Progress(total)
+
+    def cpu(self) -> dict[str, float]:
+        return cpu_snapshot(self.target)
+
+    async def _pair(
+        self,
+        workload: str,
+        baseline_name: str,
+        concurrency: int,
+        op: Op,
+        raw: Op,
+        unit: str = "ops",
+        profile: bool = False,
+    ) -> None:
+        p = self.plan
+        self.progress.step(f"{workload} c={concurrency}")
+        with self._py_spy(workload, concurrency) if profile else contextlib.nullcontext():
+            result = await closed_loop(
+                op, concurrency, p.duration, warmup=p.warmup, cpu=self.cpu, unit=unit
+            )
+        self.progress.result(result.as_dict())
+        self.progress.step(f"{workload} c={concurrency} baseline ({baseline_name.split(':')[0]})")
+        baseline = await closed_loop(
+            raw, concurrency, p.duration, warmup=p.warmup, cpu=self.cpu, unit=unit
+        )
+        self.progress.result(baseline.as_dict())
+        self.entries.append(entry(workload, concurrency, result, baseline, baseline_name))
+
+    @contextlib.contextmanager
+    def _py_spy(
+        self, workload: str, concurrency: int | None, names: tuple[str, ...] = ("api", "tokens")
+    ) -> Any:
+        out_dir, spy = self.plan.py_spy, shutil.which("py-spy")
+        spy = spy or str(Path(sys.executable).with_name("py-spy"))
+        if out_dir is None or not Path(spy).exists():
+            yield
+            return
+        out_dir.mkdir(parents=True, exist_ok=True)
+        seconds = str(int(self.plan.warmup + self.plan.duration))
+        pids = {**self.target.pids, "bench": os.getpid()}
+        runs = []
+        for name in names:
+            if name in pids:
+                level = f"-c{concurrency}" if concurrency else ""
+                path = out_dir / f"py-spy-{workload}{level}-{name}.txt"
+                runs.append(
+                    subprocess.Popen(
+                        [
+                            spy,
+                            "record",
+                            "--pid",
+                            str(pids[name]),
+                            "--duration",
+                            seconds,
+                            "--rate",
+                            "250",
+                            "--nonblocking",
+                            "--format",
+                            "raw",
+                            "-o",
+                            str(path),
+                        ],
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                    )
+                )
+        try:
+            yield
+        finally:
+            for run in runs:
+                run.wait(timeout=60)
+            self.progress.log(f"    py-spy profiles in {out_dir}")
+
+    async def run(self) -> dict[str, Any]:
+        p, chosen = self.plan, set(self.plan.workloads)
+        pool = await asyncpg.create_pool(
+            self.target.database_url, min_size=2, max_size=max(p.concurrency) + 4
+        )
+        started = time.time()
+        self.extra["machine"] = {"postgres": await pool.fetchval("SHOW server_version")}
+        try:
+            async with HttpLoad(self.target, pool, max(p.concurrency)) as http:
+                if chosen & {"addcard", "get", "resolve"}:
+                    await self._http(http, chosen)
+            if chosen & {"append", "relay", "projection"}:
+                await self._store(pool, chosen)
+            self.progress.log("writing results")
+            return report.document(self.plan, self.entries, self.extra, started)
+        finally:
+            with contextlib.suppress(Exception):
+                await pool.execute("DROP SCHEMA IF EXISTS bench CASCADE")
+            await pool.close()
+
+    async def _http(self, http: HttpLoad, chosen: set[str]) -> None:
+        p = self.plan
+        self.progress.log(f"setting up: {p.profiles} profiles over HTTP")
+        await http.create_profiles(p.profiles)
+        if "addcard" not in chosen:  # GET and resolve need cards (and their tokens) to read
+            await http._fan_out(min(p.profiles * 3, 3000), http.add_card)
+        await http.add_card(0)
+        await http.load_sample()
+        if "addcard" in chosen:
+            for c in p.concurrency:
+                await self._pair(
+                    "addcard",
+                    BASELINES["addcard"],
+                    c,
+                    http.add_card,
+                    http.raw_add_card,
+                    profile=c == max(p.concurrency),
+                )
+            per_profile = len(http.tokens) / max(1, len(http.profiles))
+            self.extra["addcard_cards_per_profile"] = round(per_profile, 2)
+            if per_profile > CARDS_PER_PROFILE * 3:
+                self.progress.log("    note: profiles got long histories; raise --profiles")
+        if "get" in chosen:
+            await http.add_addresses(min(200, len(http.profiles)))
+            for c in p.concurrency:
+                await self._pair(
+                    "get_profile",
+                    BASELINES["get_profile"],
+                    c,
+                    http.get_profile,
+                    http.raw_get_profile,
+                    profile=c == max(p.concurrency),
+                )
+        if "resolve" in chosen:
+            for c in p.concurrency:
+                await self._pair(
+                    "resolve",
+                    BASELINES["resolve"],
+                    c,
+                    http.resolve,
+                    http.raw_resolve,
+                    profile=c == max(p.concurrency),
+                )
+
+    async def _store(self, pool: asyncpg.Pool, chosen: set[str]) -> None:
+        p = self.plan
+        appender = Appender(self.target, pool)
+        await appender.prepare(max(p.concurrency))
+        if "append" in chosen:
+            for c in p.concurrency:
+                await self._pair(
+                    "append",
+                    BASELINES["append"],
+                    c,
+                    appender.append,
+                    appender.raw_append,
+                    unit="events",
+                )
+        if chosen & {"relay", "projection"}:
+            if self.target.stop_pipeline is not None:
+                self.progress.log(
+                    "stopping the stack's relay and projector (the bench runs its own)"
+                )
+                await asyncio.to_thread(self.target.stop_pipeline)
+            self.progress.step("relay + projector under sustained appends")
+            live, cpu = await timed_cpu(
+                self.cpu,
+                lambda: pipeline(
+                    self.target,
+                    appender,
+                    rate=p.pipeline_rate,
+                    duration=p.duration,
+                    log=self.progress.log,
+                ),
+            )
+            m = live.pop("measured")
+            if "relay" in chosen:
+                await self._relay(pool, m["relay"])
+            if "projection" in chosen:
+                e = entry(
+                    "projection_lag",
+                    None,
+                    m["projection"],
+                    m["consume"],
+                    BASELINES["projection_lag"],
+                    rate=p.pipeline_rate,
+                )
+                self.progress.result(e["result"])
+                self.entries.append(e)
+                self.extra["projection_series"] = {
+                    "projector": live["projection"]["series"],
+                    "consumer": live["consume"]["series"],
+                    "relay": live["relay"]["series"],
+                }
+                self.extra["pipeline_cpu_seconds"] = {
+                    **{k: round(v, 3) for k, v in cpu.items()},
+                    **{
+                        f"probe-{k}": live[k]["cpu_seconds"]
+                        for k in ("relay", "projection", "consume")
+                    },
+                }
+                for view in p.rebuild_views:
+                    await self._rebuild(pool, view)
+
+    async def _relay(self, pool: asyncpg.Pool, live: Measured) -> None:
+        p = self.plan
+        # Latency: the live window (append → Kafka ack) beside direct produce at the same rate.
+        self.progress.step(f"relay backlog of up to {p.drain_events:,} events, then direct produce")
+        drained = await drain(
+            self.target, pool, events=p.drain_events, rate=p.pipeline_rate, duration=p.duration
+        )
+        produce = drained["produce"]
+        paced = _measured(produce, produce["paced_events"], produce["paced_seconds"])
+        e = entry(
+            "relay_latency", None, live, paced, BASELINES["relay_latency"], rate=p.pipeline_rate
+        )
+        self.progress.result(e["result"])
+        self.entries.append(e)
+        relay = drained["relay"]
+        thr = entry(
+            "relay_throughput",
+            None,
+            _measured(relay, relay["events"], relay["seconds"], "batch_histogram"),
+            _measured(produce, produce["events"], produce["seconds"], "batch_histogram"),
+            BASELINES["relay_throughput"],
+            backlog=drained["backlog"],
+        )
+        self.progress.result(thr["result"])
+        self.entries.append(thr)
+
+    async def _rebuild(self, pool: asyncpg.Pool, view: str) -> None:
+        self.progress.step(f"rebuild {view} (replay) beside a raw read of the store")
+        work: Callable[[], Awaitable[tuple[Measured, Measured]]] = lambda: rebuild_view(  # noqa: E731
+            self.target, pool, view
+        )
+        with self._py_spy(f"rebuild-{view}", None, ("bench",)):
+            (measured, raw), cpu = await timed_cpu(self.cpu, work)
+        measured.cpu = cpu
+        name = f"rebuild_{view.replace('-', '_')}"
+        e = entry(name, None, measured, raw, BASELINES["rebuild"])
+        self.progress.result(e["result"])
+        self.entries.append(e)
+
+
+def _measured(
+    result: dict[str, Any], events: int, seconds: float, key: str = "histogram"
+) -> Measured:
+    from bench.hist import Recorder, decode
+
+    rec = Recorder()
+    if result.get(key):
+        rec.histogram.add(decode(result[key]))
+    return Measured(rec, seconds, {}, int(events), "events")
+
+
+async def run(plan: Plan, target: Target) -> dict[str, Any]:
+    results = await Bench(plan, target).run()
+    report.write(plan, results)
+    return results
+
+
+__all__ = ["Plan", "Target", "asdict", "run"]

@@ -1,0 +1,134 @@
+"""The projector: a Kafka consumer group that folds relayed events into an asynchronous view.
+
+Each batch is applied in one Postgres transaction together with the per-stream positions it moves,
+and Kafka offsets are committed only after that transaction: a crash in between redelivers the
+batch, and the positions make the redelivery a no-op. Delivery is at least once; the effect is
+exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import asyncpg
+import msgspec
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
+
+from events.envelope import KafkaEnvelope, RecordedEvent
+from infra.sqlfiles import load_sql
+from projections.rows import Projection
+from projections.runners import metrics
+from projections.runners.apply import apply
+from projections.runners.decoding import EventDecoder
+
+log = logging.getLogger(__name__)
+
+_LOCK_POSITIONS = load_sql("projections", "queries/projection_positions_lock.sql")
+_SAVE_POSITIONS = load_sql("projections", "queries/projection_positions_save.sql")
+_envelope_decoder = msgspec.json.Decoder(KafkaEnvelope)
+
+
+@dataclass(frozen=True)
+class ProjectorSettings:
+    bootstrap_servers: str
+    topic: str
+    group_prefix: str = "customervault"
+    max_records: int = 500
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    applied: int
+    skipped: int
+
+
+async def apply_batch(
+    pool: asyncpg.Pool,
+    projection: Projection,
+    decoder: EventDecoder,
+    batch: Sequence[RecordedEvent],
+) -> BatchResult:
+    """Apply a batch of relayed events once each, whatever was delivered before."""
+    applied = skipped = 0
+    async with pool.acquire() as conn, conn.transaction():
+        streams = sorted({e.stream_id for e in batch})
+        rows = await conn.fetch(_LOCK_POSITIONS, projection.name, streams)
+        positions = {r["stream_id"]: r["stream_version"] for r in rows}
+        fresh = [e for e in batch if e.stream_version > positions.get(e.stream_id, 0)]
+        ops = []
+        for event, ctx in await decoder.decode(conn, fresh, projection.handles):
+            # A batch can itself hold a duplicate (a relay re-sent after a crash): compare again.
+            if ctx.stream_version <= positions.get(ctx.stream_id, 0):
+                continue
+            ops.extend(projection.project(event, ctx))
+            positions[ctx.stream_id] = ctx.stream_version
+            applied += 1
+        await apply(conn, ops)
+        skipped = len(batch) - applied
+        if applied:
+            await conn.execute(
+                _SAVE_POSITIONS, projection.name, list(positions), list(positions.values())
+            )
+    return BatchResult(applied=applied, skipped=skipped)
+
+
+def recorded_from_kafka(record: ConsumerRecord) -> RecordedEvent:
+    return _envelope_decoder.decode(record.value).to_recorded()
+
+
+class Projector:
+    def __init__(
+        self,
+        settings: ProjectorSettings,
+        pool: asyncpg.Pool,
+        projection: Projection,
+        decoder: EventDecoder,
+    ) -> None:
+        self._settings = settings
+        self._pool = pool
+        self._projection = projection
+        self._decoder = decoder
+        self.ready = asyncio.Event()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        s = self._settings
+        consumer = AIOKafkaConsumer(
+            s.topic,
+            bootstrap_servers=s.bootstrap_servers,
+            group_id=f"{s.group_prefix}.{self._projection.name}",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            isolation_level="read_committed",
+        )
+        await consumer.start()
+        self.ready.set()
+        try:
+            while not stop.is_set():
+                polled = await consumer.getmany(timeout_ms=100, max_records=s.max_records)
+                records = [r for partition in polled.values() for r in partition]
+                if not records:
+                    continue
+                await self._apply(records)
+                # Offsets after the database commit: see the module docstring.
+                await consumer.commit()
+        finally:
+            await consumer.stop()
+
+    async def _apply(self, records: list[ConsumerRecord]) -> None:
+        name = self._projection.name
+        batch = [recorded_from_kafka(r) for r in records]
+        result = await apply_batch(self._pool, self._projection, self._decoder, batch)
+        now = time.time()
+        for event in batch:
+            metrics.PROJECTION_LAG.labels(name).observe(
+                max(0.0, now - event.recorded_at.timestamp())
+            )
+        metrics.PROJECTION_LAG_LAST.labels(name).set(
+            max(0.0, now - batch[-1].recorded_at.timestamp())
+        )
+        metrics.PROJECTED.labels(name).inc(result.applied)
+        metrics.DUPLICATES.labels(name).inc(result.skipped)

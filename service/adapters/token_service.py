@@ -1,0 +1,130 @@
+"""The vault API's client of the token service (internal HTTP, `tokenize` scope).
+
+The vault API hands raw numbers to the token service and keeps only what comes back: the token,
+BIN, last digits and fingerprint. Nothing here logs a request body.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+import msgspec
+
+from events.types import CardExpiry
+from infra.logs import request_id
+
+
+class TokenServiceUnavailable(Exception):
+    """The token service could not be reached or failed; the vault answers 503 and stores nothing."""
+
+
+class TokenRefused(Exception):
+    """The token service refused the token (unknown, expired, consumed, deleted or foreign)."""
+
+    def __init__(self, status: int, code: str) -> None:
+        super().__init__(f"{status} {code}")
+        self.status = status
+        self.code = code
+
+
+class Tokenized(msgspec.Struct, frozen=True, rename="camel"):
+    token: str
+    kind: str
+    fingerprint: str | None = None
+    fingerprint_key_version: int | None = None
+    bin: str | None = None
+    last_digits: str | None = None
+    expires_at: str | None = None
+
+
+class Redeemed(Tokenized, frozen=True):
+    holder_name: str | None = None
+    card_expiry: CardExpiry | None = None
+    billing_address: dict[str, Any] | None = None
+
+
+class TokenClient:
+    def __init__(self, base_url: str, client_id: str, secret: str, timeout: float = 5.0) -> None:
+        self._base = base_url.rstrip("/")
+        self._headers = {"Authorization": aiohttp.encode_basic_auth(client_id, secret)}
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._session: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        self._session = aiohttp.ClientSession(headers=self._headers, timeout=self._timeout)
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def _call(self, method: str, path: str, body: Any = None) -> bytes:
+        assert self._session is not None, "TokenClient.start() was not awaited"
+        # The caller's request id travels on, so one request can be followed across both logs.
+        headers = {"Content-Type": "application/json"}
+        if (rid := request_id.get()) is not None:
+            headers["X-Request-Id"] = rid
+        try:
+            async with self._session.request(
+                method,
+                f"{self._base}{path}",
+                data=None if body is None else msgspec.json.encode(body),
+                headers=headers,
+            ) as response:
+                payload = await response.read()
+                if response.status < 300:
+                    return payload
+                code = response.headers.get("X-Application-Status-Code", "")
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise TokenServiceUnavailable(type(exc).__name__) from exc
+        if response.status in (400, 404):
+            raise TokenRefused(response.status, code)
+        raise TokenServiceUnavailable(f"token service answered {response.status} {code}")
+
+    async def tokenize(
+        self,
+        merchant_id: uuid.UUID,
+        kind: str,
+        instrument: dict[str, Any],
+        *,
+        single_use: bool = False,
+    ) -> Tokenized:
+        body = {
+            "merchantId": str(merchant_id),
+            "kind": kind,
+            "instrument": instrument,
+            "singleUse": single_use,
+        }
+        return msgspec.json.decode(
+            await self._call("POST", "/tokens/v1/instruments", body), type=Tokenized
+        )
+
+    async def update(
+        self,
+        merchant_id: uuid.UUID,
+        token: str,
+        *,
+        instrument: dict[str, Any] | None = None,
+        status: str | None = None,
+    ) -> None:
+        body: dict[str, Any] = {"merchantId": str(merchant_id)}
+        if instrument is not None:
+            body["instrument"] = instrument
+        if status is not None:
+            body["status"] = status
+        await self._call("PUT", f"/tokens/v1/instruments/{quote(token, safe='')}", body)
+
+    async def delete(self, merchant_id: uuid.UUID, token: str) -> None:
+        """Destroy the token's record; a token already gone counts as deleted."""
+        with contextlib.suppress(TokenRefused):
+            await self._call(
+                "DELETE", f"/tokens/v1/instruments/{quote(token, safe='')}?merchantId={merchant_id}"
+            )
+
+    async def redeem(self, merchant_id: uuid.UUID, single_use_token: str) -> Redeemed:
+        body = {"merchantId": str(merchant_id)}
+        path = f"/tokens/v1/single-use/{quote(single_use_token, safe='')}/redeem"
+        return msgspec.json.decode(await self._call("POST", path, body), type=Redeemed)

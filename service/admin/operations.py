@@ -1,0 +1,61 @@
+"""One-shot operations: migrate, rebuild a view, create merchants and keys."""
+
+from __future__ import annotations
+
+import sys
+
+from tqdm import tqdm
+
+from events.codec import EventCodec
+from events.crypto import Keyring
+from events.personal_keys import PersonalDataKeys
+from events.store import PostgresEventStore
+from infra import db
+from projections.catalog import PROJECTIONS
+from projections.profile_view import PROFILE_VIEW
+from projections.runners.decoding import EventDecoder
+from projections.runners.rebuild import rebuild as rebuild_view
+from service.admin.migrations import migrate as apply_migrations
+from service.api import auth as merchants
+from service.api.auth import KeyKind
+from service.settings import Settings
+
+
+async def migrate(settings: Settings) -> None:
+    applied = await apply_migrations(settings.database_url)
+    print(f"applied {len(applied)} migration(s)" + "".join(f"\n  {name}" for name in applied))
+
+
+async def rebuild(settings: Settings, keyring: Keyring, view: str) -> None:
+    projection = PROJECTIONS[view]
+    pool = await db.create_pool(settings.pool(), max_size=2)
+    try:
+        with tqdm(unit="event", desc=f"rebuilding {view}", file=sys.stderr) as bar:
+
+            def progress(done: int, total: int) -> None:
+                bar.total = total
+                bar.update(done - bar.n)
+
+            result = await rebuild_view(
+                pool,
+                projection,
+                PostgresEventStore(),
+                EventDecoder(EventCodec(), PersonalDataKeys(keyring)),
+                track_positions=projection is not PROFILE_VIEW,
+                progress=progress,
+            )
+    finally:
+        await pool.close()
+    rate = result.events / result.seconds if result.seconds else 0.0
+    print(f"rebuilt {view} from {result.events} events in {result.seconds:.2f}s ({rate:,.0f}/s)")
+
+
+async def create_merchant(settings: Settings, name: str, kind: KeyKind) -> None:
+    pool = await db.create_pool(settings.pool(), max_size=1)
+    try:
+        merchant_id = await merchants.create_merchant(pool, name)
+        key = await merchants.issue_api_key(pool, merchant_id, kind)
+    finally:
+        await pool.close()
+    # Shown once: only a digest of the secret is stored.
+    print(f"merchant_id={merchant_id}\nkey_id={key.key_id}\nsecret={key.secret}\nkind={key.kind}")

@@ -1,0 +1,5 @@
+"""Prometheus metrics of the vault's command handling."""
+
+from prometheus_client import Counter
+
+COMMANDS = Counter("vault_commands", "Commands executed", ["command", "outcome"])

@@ -1,0 +1,25 @@
+"""What the vault's processes share when they are wired from settings."""
+
+from __future__ import annotations
+
+from events.topics import ensure_topic
+from infra.probes import Readiness, kafka_check
+from service.settings import Settings
+
+METRICS_HOST = "0.0.0.0"  # noqa: S104 - scraped and probed from outside the pod
+
+
+def kafka_readiness(settings: Settings) -> Readiness:
+    readiness = Readiness()
+    readiness.checks["kafka"] = kafka_check(settings.kafka_bootstrap_servers)
+    return readiness
+
+
+async def ensure_profile_topic(settings: Settings) -> None:
+    await ensure_topic(
+        settings.kafka_bootstrap_servers,
+        settings.profile_events_topic,
+        partitions=settings.topic_partitions,
+        replication_factor=settings.topic_replication_factor,
+        configs={"cleanup.policy": "delete", "retention.ms": "-1"},
+    )
