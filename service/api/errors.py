@@ -1,27 +1,11 @@
-"""Paysafe errors: ``{"error": {...}}`` bodies with ``X-Application-Status-Code``, for every failure.
-
-Messages never echo request values: a card number or IBAN sent in the wrong field must not come back
-in an error (or reach a log line through one). Only ids from the URL, which we issued, are quoted.
-"""
+"""The vault API's error vocabulary: Paysafe codes, HTTP statuses and messages (``infra.errors``
+renders them). Messages never echo request values; only ids from the URL, which we issued."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from infra.errors import ApiError, ErrorCode, FieldError
 
-import msgspec
-from aiohttp import web
-
-ERROR_INFO = (
-    "https://developer.paysafe.com/en/rest-api/vault/test-and-go-live/vault-errors/#ErrorCode"
-)
-
-
-@dataclass(frozen=True)
-class ErrorCode:
-    code: str
-    http_status: int
-    message: str
+__all__ = ["ErrorCode", "FieldError", "PaysafeError"]
 
 
 INVALID_FIELDS = ErrorCode(
@@ -87,37 +71,8 @@ CONCURRENT_MODIFICATION = ErrorCode(
 )
 
 
-class FieldError(msgspec.Struct, frozen=True):
-    field: str
-    error: str
-
-
-@dataclass
-class PaysafeError(Exception):
-    kind: ErrorCode
-    detail: str | None = None
-    field_errors: list[FieldError] = field(default_factory=list)
-    links: list[dict[str, str]] = field(default_factory=list)
-    headers: dict[str, str] = field(default_factory=dict)
-
-    def body(self) -> dict[str, Any]:
-        message = self.kind.message if self.detail is None else f"{self.kind.message}{self.detail}"
-        error: dict[str, Any] = {"code": self.kind.code, "message": message}
-        if self.field_errors:
-            error["fieldErrors"] = [{"field": f.field, "error": f.error} for f in self.field_errors]
-        error["links"] = [{"rel": "errorinfo", "href": f"{ERROR_INFO}{self.kind.code}"}]
-        body: dict[str, Any] = {"error": error}
-        if self.links:
-            body["links"] = self.links
-        return body
-
-    def response(self) -> web.Response:
-        return web.Response(
-            status=self.kind.http_status,
-            body=msgspec.json.encode(self.body()),
-            content_type="application/json",
-            headers={"X-Application-Status-Code": self.kind.code, **self.headers},
-        )
+PaysafeError = ApiError
+"""The vault's name for an error answer (the shape is shared with the token service)."""
 
 
 def unknown_id(value: str) -> PaysafeError:

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from infra.errors import ErrorTable, error_middleware, framework_errors
 from infra.http import basic_credentials
 from infra.http import request_context as request_context_for
 from service.adapters.token_service import TokenRefused, TokenServiceUnavailable
@@ -44,67 +45,56 @@ request_context = request_context_for(
 _WWW_AUTHENTICATE = {"WWW-Authenticate": 'Basic realm="authSecurity"'}
 
 
-@web.middleware
-async def paysafe_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every failure becomes a Paysafe JSON error; nothing leaks a stack trace to the client."""
-    try:
-        return await handler(request)
-    except PaysafeError as exc:
-        return exc.response()
-    except ProfileNotFound as exc:
-        return errors.unknown_id(str(exc.profile_id)).response()
-    except AddressNotFound as exc:
-        return errors.unknown_id(str(exc.address_id)).response()
-    except CardNotFound as exc:
-        return errors.unknown_id(str(exc.card_id)).response()
-    except BankAccountNotFound as exc:
-        return errors.unknown_id(str(exc.bank_account_id)).response()
-    except MandateNotFound as exc:
-        return errors.unknown_id(str(exc.mandate_id)).response()
-    except CardAlreadyOnProfile as exc:
-        # Paysafe's link omits the profile segment (spec §3.3.1).
-        href = public_url(request, f"/customervault/v1/cards/{exc.existing_card_id}")
-        return PaysafeError(
-            errors.CARD_TAKEN,
-            detail=f" - {exc.existing_card_id}",
-            links=[{"rel": "existing_entity", "href": href}],
-        ).response()
-    except BillingAddressNotFound:
-        return PaysafeError(errors.BILLING_ADDRESS_NOT_FOUND).response()
-    except MandateClosed:
-        field_error = FieldError("status", "a closed mandate cannot change status")
-        return errors.invalid([field_error]).response()
-    except TokenRefused:
-        # The token service no longer has the instrument (deleted meanwhile, or half-deleted by an
-        # earlier failure): to the client it is an id that no longer exists.
-        return errors.unknown_id("paymentToken").response()
-    except TokenServiceUnavailable as exc:
-        log.error("token service unavailable", extra={"error": str(exc)})
-        return PaysafeError(errors.UNAVAILABLE).response()
-    except MerchantCustomerIdTaken as exc:
-        href = public_url(request, f"/customervault/v1/profiles/{exc.existing_profile_id}")
-        return PaysafeError(
-            errors.CUSTOMER_ID_TAKEN,
-            detail=f" - {exc.existing_profile_id}",
-            links=[{"rel": "existing_entity", "href": href}],
-        ).response()
-    except ConcurrentModification:
-        return PaysafeError(errors.CONCURRENT_MODIFICATION).response()
-    except web.HTTPNotFound:
-        return PaysafeError(errors.UNKNOWN_URL).response()
-    except web.HTTPMethodNotAllowed as exc:
-        return PaysafeError(
-            errors.WRONG_METHOD, headers={"Allow": ",".join(sorted(exc.allowed_methods))}
-        ).response()
-    except web.HTTPRequestEntityTooLarge:
-        return PaysafeError(errors.TOO_LARGE).response()
-    except web.HTTPException as exc:
-        # Any other framework answer keeps its status but gets a Paysafe body.
-        kind = errors.ErrorCode(errors.INTERNAL.code, exc.status, exc.reason)
-        return PaysafeError(kind).response()
-    except Exception:
-        log.exception("unhandled error")
-        return PaysafeError(errors.INTERNAL).response()
+def _card_taken(request: web.Request, exc: CardAlreadyOnProfile) -> PaysafeError:
+    # Paysafe's link omits the profile segment.
+    href = public_url(request, f"/customervault/v1/cards/{exc.existing_card_id}")
+    return PaysafeError(
+        errors.CARD_TAKEN,
+        detail=f" - {exc.existing_card_id}",
+        links=[{"rel": "existing_entity", "href": href}],
+    )
+
+
+def _customer_id_taken(request: web.Request, exc: MerchantCustomerIdTaken) -> PaysafeError:
+    href = public_url(request, f"/customervault/v1/profiles/{exc.existing_profile_id}")
+    return PaysafeError(
+        errors.CUSTOMER_ID_TAKEN,
+        detail=f" - {exc.existing_profile_id}",
+        links=[{"rel": "existing_entity", "href": href}],
+    )
+
+
+def _token_service_unavailable(_: web.Request, exc: TokenServiceUnavailable) -> PaysafeError:
+    log.error("token service unavailable", extra={"error": str(exc)})
+    return PaysafeError(errors.UNAVAILABLE)
+
+
+ERRORS: ErrorTable = {
+    ProfileNotFound: lambda _, e: errors.unknown_id(str(e.profile_id)),
+    AddressNotFound: lambda _, e: errors.unknown_id(str(e.address_id)),
+    CardNotFound: lambda _, e: errors.unknown_id(str(e.card_id)),
+    BankAccountNotFound: lambda _, e: errors.unknown_id(str(e.bank_account_id)),
+    MandateNotFound: lambda _, e: errors.unknown_id(str(e.mandate_id)),
+    CardAlreadyOnProfile: _card_taken,
+    BillingAddressNotFound: lambda _, e: PaysafeError(errors.BILLING_ADDRESS_NOT_FOUND),
+    MandateClosed: lambda _, e: errors.invalid(
+        [FieldError("status", "a closed mandate cannot change status")]
+    ),
+    # The token service no longer has the instrument (deleted meanwhile, or half-deleted by an
+    # earlier failure): to the client it is an id that no longer exists.
+    TokenRefused: lambda _, e: errors.unknown_id("paymentToken"),
+    TokenServiceUnavailable: _token_service_unavailable,
+    MerchantCustomerIdTaken: _customer_id_taken,
+    ConcurrentModification: lambda _, e: PaysafeError(errors.CONCURRENT_MODIFICATION),
+    **framework_errors(
+        unknown_url=errors.UNKNOWN_URL,
+        wrong_method=errors.WRONG_METHOD,
+        too_large=errors.TOO_LARGE,
+        internal=errors.INTERNAL,
+    ),
+}
+"""Exception → answer, looked up along the exception's MRO (``infra.errors``)."""
+paysafe_errors = error_middleware(ERRORS, internal=errors.INTERNAL, log=log)
 
 
 def _origin(request: web.Request) -> str:

@@ -1,0 +1,124 @@
+"""Paysafe-shaped JSON errors, and the middleware that maps exceptions to them through a table.
+
+Both HTTP services answer every failure with ``{"error": {"code", "message", ...}}`` and the code in
+``X-Application-Status-Code``; each keeps its own vocabulary of codes (``service/api/errors.py``,
+``service/tokens/errors.py``). What they share is the shape and the mapping mechanism: one table per
+app, exception class → handler, looked up along the raised exception's MRO so that a subclass is
+answered like its parent unless it has an entry of its own (aiohttp's ``HTTPNotFound`` before
+``HTTPException``, a specific refusal before a generic one).
+
+Messages never echo request values: a card number or IBAN sent in the wrong field must not come
+back in an error (or reach a log line through one). Only ids the service issued are quoted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+from aiohttp import web
+from aiohttp.typedefs import Middleware
+
+ERROR_INFO = (
+    "https://developer.paysafe.com/en/rest-api/vault/test-and-go-live/vault-errors/#ErrorCode"
+)
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    code: str
+    http_status: int
+    message: str
+
+
+class FieldError(msgspec.Struct, frozen=True):
+    field: str
+    error: str
+
+
+@dataclass
+class ApiError(Exception):
+    """An answer that is an error: raised anywhere below a handler, rendered by the middleware."""
+
+    kind: ErrorCode
+    detail: str | None = None
+    field_errors: list[FieldError] = field(default_factory=list)
+    links: list[dict[str, str]] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def body(self) -> dict[str, Any]:
+        message = self.kind.message if self.detail is None else f"{self.kind.message}{self.detail}"
+        error: dict[str, Any] = {"code": self.kind.code, "message": message}
+        if self.field_errors:
+            error["fieldErrors"] = [{"field": f.field, "error": f.error} for f in self.field_errors]
+        error["links"] = [{"rel": "errorinfo", "href": f"{ERROR_INFO}{self.kind.code}"}]
+        body: dict[str, Any] = {"error": error}
+        if self.links:
+            body["links"] = self.links
+        return body
+
+    def response(self) -> web.Response:
+        return web.Response(
+            status=self.kind.http_status,
+            body=msgspec.json.encode(self.body()),
+            content_type="application/json",
+            headers={"X-Application-Status-Code": self.kind.code, **self.headers},
+        )
+
+
+ErrorHandler = Callable[[web.Request, Any], ApiError]
+"""Turns one kind of exception (its table key or a subclass) into the error to answer with."""
+ErrorTable = Mapping[type[BaseException], ErrorHandler]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def handler_for(table: ErrorTable, exc: BaseException) -> ErrorHandler | None:
+    """The entry of the nearest class in ``exc``'s MRO, or None."""
+    for cls in type(exc).__mro__:
+        found = table.get(cls)
+        if found is not None:
+            return found
+    return None
+
+
+def error_middleware(table: ErrorTable, *, internal: ErrorCode, log: logging.Logger) -> Middleware:
+    """Answer every exception with a JSON error: ``ApiError`` as it is, others through ``table``,
+    anything unknown as ``internal`` (logged once with its stack trace; the client sees none)."""
+
+    @web.middleware
+    async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except ApiError as exc:
+            return exc.response()
+        except Exception as exc:
+            mapped = handler_for(table, exc)
+            if mapped is None:
+                log.exception("unhandled error")
+                return ApiError(internal).response()
+            return mapped(request, exc).response()
+
+    return errors
+
+
+def framework_errors(
+    *, unknown_url: ErrorCode, wrong_method: ErrorCode, too_large: ErrorCode, internal: ErrorCode
+) -> dict[type[BaseException], ErrorHandler]:
+    """The entries every app needs for aiohttp's own answers (404, 405, 413, any other status)."""
+
+    def method_not_allowed(_: web.Request, exc: web.HTTPMethodNotAllowed) -> ApiError:
+        return ApiError(wrong_method, headers={"Allow": ",".join(sorted(exc.allowed_methods))})
+
+    def other(_: web.Request, exc: web.HTTPException) -> ApiError:
+        # Any other framework answer keeps its status but gets a JSON body.
+        return ApiError(ErrorCode(internal.code, exc.status, exc.reason))
+
+    return {
+        web.HTTPNotFound: lambda _r, _e: ApiError(unknown_url),
+        web.HTTPMethodNotAllowed: method_not_allowed,
+        web.HTTPRequestEntityTooLarge: lambda _r, _e: ApiError(too_large),
+        web.HTTPException: other,
+    }
