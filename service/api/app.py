@@ -11,17 +11,12 @@ from events.personal_keys import PersonalDataKeys
 from infra import db
 from infra.probes import Readiness
 from service.adapters.token_service import TokenClient
-from service.api import bank_accounts, cards, profiles, search, single_use
+from service.api import search
 from service.api.auth import Authenticator
 from service.api.context import COMMANDS, TOKENS, VIEW
-from service.api.middleware import (
-    AUTHENTICATOR,
-    PUBLIC_BASE_URL,
-    authentication,
-    paysafe_errors,
-    request_context,
-)
-from service.api.openapi import openapi_document
+from service.api.middleware import AUTHENTICATOR, paysafe_errors, request_context
+from service.api.routes import route_tree
+from service.api.routing import PUBLIC_BASE_URL
 from service.api.views import ProfileView
 from service.application.profiles import ProfileCommands
 from service.settings import Settings
@@ -31,25 +26,15 @@ READINESS = web.AppKey("readiness", Readiness)
 MAX_BODY_BYTES = 64 * 1024
 
 
-async def monitor(_: web.Request) -> web.Response:
-    """Paysafe's health check: SDKs compare ``status`` with "READY"."""
-    return web.json_response({"status": "READY"})
-
-
-async def openapi(_: web.Request) -> web.Response:
-    return web.json_response(openapi_document())
-
-
 def create_app(
     settings: Settings, keyring: Keyring, readiness: Readiness | None = None
 ) -> web.Application:
     app = web.Application(
-        middlewares=[request_context, paysafe_errors, authentication],
-        client_max_size=MAX_BODY_BYTES,
+        middlewares=[request_context, paysafe_errors], client_max_size=MAX_BODY_BYTES
     )
     app[SETTINGS] = settings
     app[PUBLIC_BASE_URL] = settings.public_base_url
-    app[READINESS] = readiness or Readiness()
+    app[READINESS] = checks = readiness or Readiness()
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         pool = await db.create_pool(settings.pool())
@@ -71,17 +56,10 @@ def create_app(
         async def postgres() -> None:
             await pool.fetchval("SELECT 1")
 
-        app[READINESS].checks["postgres"] = postgres
+        checks.checks["postgres"] = postgres
         yield
         await tokens.close()
         await pool.close()
 
-    app.cleanup_ctx.append(resources)
-    app.router.add_get("/customervault/monitor{_:/?}", monitor, allow_head=False)
-    app.router.add_get("/customervault/v1/openapi.json", openapi, allow_head=False)
-    profiles.add_routes(app)
-    cards.add_routes(app)
-    bank_accounts.add_routes(app)
-    single_use.add_routes(app)
-    search.add_routes(app)
-    return app
+    # The handlers' resources belong to the /customervault/v1 application they serve.
+    return route_tree(app, v1_context=resources)

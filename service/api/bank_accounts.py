@@ -14,17 +14,16 @@ from aiohttp import web
 from projections.documents import bank_account_document, mandate_document
 from service.adapters.token_service import TokenRefused
 from service.api import errors
-from service.api.context import PROFILES, TOKENS, VIEW, execute, merchant_of, require_profile
+from service.api.context import TOKENS, VIEW, execute, merchant_of, require_profile
 from service.api.errors import FieldError
 from service.api.http import empty_ok, json_response, path_id, read_json
 from service.api.instrument_wire import (
-    BANK_KINDS,
     now_iso,
     parse_bank_account,
     parse_mandate,
     parse_mandate_status,
 )
-from service.api.middleware import public_url
+from service.api.routing import url_for
 from service.domain import commands as c
 from service.domain.errors import BankAccountNotFound, MandateNotFound
 from service.domain.instruments import CLOSED_MANDATE_STATUSES
@@ -58,10 +57,8 @@ async def create_bank_account(request: web.Request) -> web.Response:
         await request.app[TOKENS].delete(merchant, tokenized.token)
         raise
     account = outcome.state.bank_accounts[command.bank_account_id]
-    path = f"{PROFILES}/{profile_id}/{kind}bankaccounts/{account.bank_account_id}"
-    return json_response(
-        bank_account_document(account), 201, {"Location": public_url(request, path)}
-    )
+    path = url_for(request, f"{kind}bankaccount", pid=profile_id, bid=account.bank_account_id)
+    return json_response(bank_account_document(account), 201, {"Location": path})
 
 
 async def _account(request: web.Request) -> tuple[uuid.UUID, uuid.UUID, str, str]:
@@ -119,11 +116,11 @@ async def create_mandate(request: web.Request) -> web.Response:
     except Exception:
         await request.app[TOKENS].delete(merchant, tokenized.token)
         raise
-    path = f"{PROFILES}/{profile_id}/mandates/{command.mandate_id}"
+    path = url_for(request, "mandate", pid=profile_id, mid=command.mandate_id)
     return json_response(
         mandate_document(outcome.state.mandates[command.mandate_id]),
         201,
-        {"Location": public_url(request, path)},
+        {"Location": path},
     )
 
 
@@ -158,20 +155,3 @@ async def delete_mandate(request: web.Request) -> web.Response:
     await request.app[TOKENS].delete(merchant_of(request), token)
     await execute(request, profile_id, c.RemoveMandate(mandate_id))
     return empty_ok()
-
-
-def add_routes(app: web.Application) -> None:
-    slash = "{_:/?}"
-    kinds = "{kind:" + "|".join(BANK_KINDS) + "}"
-    accounts = f"{PROFILES}/{{pid}}/{kinds}bankaccounts"
-    r = app.router
-    r.add_post(f"{accounts}{slash}", create_bank_account)
-    r.add_get(f"{accounts}/{{bid}}{slash}", get_bank_account, allow_head=False)
-    r.add_put(f"{accounts}/{{bid}}{slash}", update_bank_account)
-    r.add_delete(f"{accounts}/{{bid}}{slash}", delete_bank_account)
-    mandated = f"{PROFILES}/{{pid}}/{{kind:bacs|sepa}}bankaccounts/{{bid}}/mandates{slash}"
-    r.add_post(mandated, create_mandate)
-    mandates = f"{PROFILES}/{{pid}}/mandates/{{mid}}{slash}"
-    r.add_get(mandates, get_mandate, allow_head=False)
-    r.add_put(mandates, update_mandate)
-    r.add_delete(mandates, delete_mandate)

@@ -17,11 +17,11 @@ from aiohttp import web
 from projections.documents import card_document
 from service.adapters.token_service import TokenRefused
 from service.api import errors
-from service.api.context import PROFILES, TOKENS, VIEW, execute, merchant_of, require_profile
+from service.api.context import TOKENS, VIEW, execute, merchant_of, require_profile
 from service.api.errors import FieldError, PaysafeError
 from service.api.http import empty_ok, json_response, path_id, read_json
 from service.api.instrument_wire import NOT_FOUND, CardBody, parse_card
-from service.api.middleware import public_url
+from service.api.routing import url_for
 from service.api.validation import Checker
 from service.api.views import STORED_CREDENTIAL
 from service.api.wire import ADDRESS_RULES, address_body
@@ -187,7 +187,7 @@ async def create_card(request: web.Request) -> web.Response:
         await request.app[TOKENS].delete(merchant_of(request), new.payment_token)
         raise
     card = outcome.state.cards[new.card_id]
-    location = public_url(request, f"{PROFILES}/{profile_id}/cards/{card.card_id}")
+    location = url_for(request, "card", pid=profile_id, cid=card.card_id)
     return json_response(render_card(card, stored_credential=True), 201, {"Location": location})
 
 
@@ -231,12 +231,3 @@ async def delete_card(request: web.Request) -> web.Response:
     await request.app[TOKENS].delete(merchant_of(request), found[1])
     await execute(request, profile_id, c.RemoveCard(card_id))
     return empty_ok()
-
-
-def add_routes(app: web.Application) -> None:
-    slash = "{_:/?}"
-    r = app.router
-    r.add_post(f"{PROFILES}/{{pid}}/cards{slash}", create_card)
-    r.add_get(f"{PROFILES}/{{pid}}/cards/{{cid}}{slash}", get_card, allow_head=False)
-    r.add_put(f"{PROFILES}/{{pid}}/cards/{{cid}}{slash}", update_card)
-    r.add_delete(f"{PROFILES}/{{pid}}/cards/{{cid}}{slash}", delete_card)

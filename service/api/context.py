@@ -18,7 +18,6 @@ from service.domain.commands import Command
 COMMANDS = web.AppKey("commands", ProfileCommands)
 VIEW = web.AppKey("profile_view", ProfileView)
 TOKENS = web.AppKey("tokens", TokenClient)
-PROFILES = "/customervault/v1/profiles"
 
 
 def merchant_of(request: web.Request) -> uuid.UUID:
@@ -47,4 +46,4 @@ async def require_profile(request: web.Request, profile_id: uuid.UUID) -> None:
         raise unknown_id(str(profile_id))
 
 
-__all__ = ["COMMANDS", "PROFILES", "TOKENS", "VIEW", "PaysafeError", "execute", "merchant_of"]
+__all__ = ["COMMANDS", "TOKENS", "VIEW", "PaysafeError", "execute", "merchant_of"]

@@ -14,6 +14,7 @@ from service.adapters.token_service import TokenRefused, TokenServiceUnavailable
 from service.api import errors
 from service.api.auth import Authenticator, Principal
 from service.api.errors import FieldError, PaysafeError
+from service.api.routing import CARD_LINK, operation_of, public_url, url_for
 from service.domain.errors import (
     AddressNotFound,
     BankAccountNotFound,
@@ -31,9 +32,7 @@ log = logging.getLogger("service.api")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 PRINCIPAL = web.RequestKey("principal", Principal)
-SINGLE_USE_TOKENS = "/customervault/v1/singleusetokens"
 AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
-PUBLIC_BASE_URL = web.AppKey("public_base_url", str)
 _NO_CACHE = {
     "Cache-Control": "max-age=0, no-cache, no-store",
     "Pragma": "no-cache",
@@ -47,7 +46,7 @@ _WWW_AUTHENTICATE = {"WWW-Authenticate": 'Basic realm="authSecurity"'}
 
 def _card_taken(request: web.Request, exc: CardAlreadyOnProfile) -> PaysafeError:
     # Paysafe's link omits the profile segment.
-    href = public_url(request, f"/customervault/v1/cards/{exc.existing_card_id}")
+    href = public_url(request, CARD_LINK.format(card_id=exc.existing_card_id))
     return PaysafeError(
         errors.CARD_TAKEN,
         detail=f" - {exc.existing_card_id}",
@@ -56,7 +55,7 @@ def _card_taken(request: web.Request, exc: CardAlreadyOnProfile) -> PaysafeError
 
 
 def _customer_id_taken(request: web.Request, exc: MerchantCustomerIdTaken) -> PaysafeError:
-    href = public_url(request, f"/customervault/v1/profiles/{exc.existing_profile_id}")
+    href = url_for(request, "profile", pid=exc.existing_profile_id)
     return PaysafeError(
         errors.CUSTOMER_ID_TAKEN,
         detail=f" - {exc.existing_profile_id}",
@@ -97,20 +96,10 @@ ERRORS: ErrorTable = {
 paysafe_errors = error_middleware(ERRORS, internal=errors.INTERNAL, log=log)
 
 
-def _origin(request: web.Request) -> str:
-    return f"{request.scheme}://{request.host}"
-
-
-def public_url(request: web.Request, path: str) -> str:
-    return f"{request.app[PUBLIC_BASE_URL] or _origin(request)}{path}"
-
-
 @web.middleware
 async def authentication(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if not request.path.startswith("/customervault/v1/") or request.path.startswith(
-        "/customervault/v1/openapi.json"
-    ):
-        return await handler(request)
+    """Every request to the /customervault/v1 application, including those to no route there,
+    needs an API key of the kind its operation declares."""
     credentials = basic_credentials(request)
     if credentials is None:
         raise PaysafeError(errors.MISSING_CREDENTIALS, headers=_WWW_AUTHENTICATE)
@@ -122,8 +111,9 @@ async def authentication(request: web.Request, handler: Handler) -> web.StreamRe
         raise PaysafeError(errors.INVALID_CREDENTIALS, headers=_WWW_AUTHENTICATE)
     # Single-use-token keys live on client devices: they reach only the SUT endpoint, and the
     # SUT endpoint only them.
-    single_use_path = request.path.rstrip("/") == SINGLE_USE_TOKENS
-    if (principal.kind == "single_use") != single_use_path:
+    operation = operation_of(request)
+    single_use_operation = operation is not None and operation.security == "singleUseTokenAuth"
+    if (principal.kind == "single_use") != single_use_operation:
         raise PaysafeError(errors.NO_PERMISSION)
     request[PRINCIPAL] = principal
     return await handler(request)

@@ -16,7 +16,7 @@ from projections.documents import (
 )
 from service.api import errors
 from service.api.cards import render_card, sync_billing_address, vault_card
-from service.api.context import PROFILES, TOKENS, VIEW, execute, merchant_of
+from service.api.context import TOKENS, VIEW, execute, merchant_of
 from service.api.errors import FieldError, PaysafeError
 from service.api.http import (
     empty_ok,
@@ -27,7 +27,8 @@ from service.api.http import (
     requested_fields,
 )
 from service.api.instrument_wire import parse_card
-from service.api.middleware import principal, public_url
+from service.api.middleware import principal
+from service.api.routing import url_for
 from service.api.wire import parse_address, parse_profile
 from service.domain import profile as aggregate
 from service.domain.errors import AddressNotFound, ProfileNotFound
@@ -79,7 +80,7 @@ async def create_profile(request: web.Request) -> web.Response:
             await request.app[TOKENS].delete(merchant_of(request), card.payment_token)
         raise
     if card is None:
-        location = public_url(request, f"{PROFILES}/{profile_id}")
+        location = url_for(request, "profile", pid=profile_id)
         return json_response(render_profile(outcome.state), 201, {"Location": location})
     # Paysafe answers a create with a nested card with the new address and card, and no Location.
     document = render_profile(outcome.state)
@@ -114,7 +115,7 @@ async def find_profile(request: web.Request) -> web.Response:
             errors.CUSTOMER_ID_AMBIGUOUS,
             detail=f": {len(matches)}",
             links=[
-                {"rel": "existing_entity", "href": public_url(request, f"{PROFILES}/{pid}")}
+                {"rel": "existing_entity", "href": url_for(request, "profile", pid=pid)}
                 for pid, _ in matches
             ],
         )
@@ -164,7 +165,7 @@ async def create_address(request: web.Request) -> web.Response:
         personal=body.personal,
     )
     outcome = await execute(request, profile_id, command)
-    location = public_url(request, f"{PROFILES}/{profile_id}/addresses/{address_id}")
+    location = url_for(request, "address", pid=profile_id, aid=address_id)
     return json_response(
         render_address(outcome.state.addresses[address_id]), 201, {"Location": location}
     )
@@ -201,17 +202,3 @@ async def delete_address(request: web.Request) -> web.Response:
     if outcome.before is not None:
         await sync_billing_address(request, outcome.before, outcome.state, address_id)
     return empty_ok()
-
-
-def add_routes(app: web.Application) -> None:
-    slash = "{_:/?}"  # every SDK-built path works with and without a trailing slash
-    r = app.router
-    r.add_post(f"{PROFILES}{slash}", create_profile)
-    r.add_get(f"{PROFILES}{slash}", find_profile, allow_head=False)
-    r.add_get(f"{PROFILES}/{{pid}}{slash}", get_profile, allow_head=False)
-    r.add_put(f"{PROFILES}/{{pid}}{slash}", update_profile)
-    r.add_delete(f"{PROFILES}/{{pid}}{slash}", delete_profile)
-    r.add_post(f"{PROFILES}/{{pid}}/addresses{slash}", create_address)
-    r.add_get(f"{PROFILES}/{{pid}}/addresses/{{aid}}{slash}", get_address, allow_head=False)
-    r.add_put(f"{PROFILES}/{{pid}}/addresses/{{aid}}{slash}", update_address)
-    r.add_delete(f"{PROFILES}/{{pid}}/addresses/{{aid}}{slash}", delete_address)

@@ -49,7 +49,3 @@ async def search_customers(request: web.Request) -> web.Response:
         _QUERY, principal(request).merchant_id, email, name, phone or None, int(limit_raw)
     )
     return json_response({"profiles": [_decode(r["document"]) for r in rows]})
-
-
-def add_routes(app: web.Application) -> None:
-    app.router.add_get("/customervault/v1/customersearch{_:/?}", search_customers, allow_head=False)

@@ -19,8 +19,6 @@ from service.api.errors import FieldError
 from service.api.http import json_response, read_json
 from service.api.instrument_wire import parse_card
 
-PATH = "/customervault/v1/singleusetokens"
-
 
 async def create_single_use_token(request: web.Request) -> web.Response:
     data = await read_json(request)
@@ -60,7 +58,3 @@ async def create_single_use_token(request: web.Request) -> web.Response:
         reply["billingAddress"] = address
     reply["card"] = card
     return json_response(reply)
-
-
-def add_routes(app: web.Application) -> None:
-    app.router.add_post(PATH + "{_:/?}", create_single_use_token)

@@ -47,14 +47,23 @@ from projections.documents import (
 from projections.rows import EventContext
 from service.adapters.token_service import TokenClient, Tokenized
 from service.api import app as vault_app
-from service.api import errors, instrument_wire, middleware, single_use, views, wire
+from service.api import (
+    errors,
+    instrument_wire,
+    middleware,
+    routes,
+    routing,
+    single_use,
+    views,
+    wire,
+)
 from service.api.auth import Principal
 from service.api.cards import render_card
 from service.api.context import TOKENS
 from service.api.errors import PaysafeError
 from service.api.instrument_wire import BANK_KINDS
-from service.api.openapi import openapi_document
 from service.api.profiles import render_address, render_profile
+from service.api.routes import openapi_document
 from service.api.validation import Choice, Flag, Integer, Text
 from service.domain import instruments, numbers, state
 from service.domain import profile as aggregate
@@ -162,10 +171,11 @@ def test_the_document_is_built_once_and_is_plain_json() -> None:
     assert json.loads(json.dumps(DOC)) == DOC
 
 
-async def test_the_openapi_route_serves_the_document() -> None:
-    response = await vault_app.openapi(None)  # type: ignore[arg-type]
-    assert response.status == 200
-    assert response.text is not None and json.loads(response.text) == DOC
+async def test_the_openapi_route_serves_the_document_of_its_own_routes() -> None:
+    async with TestClient(TestServer(routes.route_tree())) as client:  # no database needed
+        response = await client.get("/customervault/v1/openapi.json")  # no credentials
+        assert response.status == 200
+        assert await response.json() == DOC
 
 
 # --- paths and operations ------------------------------------------------------------------------
@@ -181,10 +191,13 @@ PATH_VARIABLES = {
 }
 
 
-def _app_routes() -> dict[tuple[str, str], Handler]:
-    """(method, documented path) → handler. A ``{kind:ach|eft|…}`` variable becomes one path per
-    alternative, as the document lists them."""
-    app = vault_app.create_app(Settings(), Keyring.generate())  # not started: no database needed
+APP = vault_app.create_app(Settings(), Keyring.generate())  # not started: no database needed
+V1_APP = APP[routing.SUB_APP]
+
+
+def _app_routes(app: web.Application = APP) -> dict[tuple[str, str], Handler]:
+    """(method, documented path) → handler, read from the router alone (the canonical paths, and
+    the regular expressions of ``{kind:ach}``-style variables)."""
     routes: dict[tuple[str, str], Handler] = {}
     for route in app.router.routes():
         assert route.resource is not None
@@ -203,6 +216,7 @@ def _app_routes() -> dict[tuple[str, str], Handler]:
 
 
 ROUTES = _app_routes()
+AUTHENTICATED = _app_routes(V1_APP)
 
 
 def test_every_route_of_the_app_is_documented_and_nothing_else() -> None:
@@ -220,10 +234,11 @@ def test_path_parameters_are_declared() -> None:
 
 def test_authentication_is_documented_where_the_middleware_asks_for_it() -> None:
     for method, path, operation in _operations():
-        # The rules of service.api.middleware.authentication: which paths need a key, and which
-        # one needs a single-use-token key rather than a server key.
-        authenticated = path.startswith("/customervault/v1/") and path != OPENAPI_PATH
-        scheme = "singleUseTokenAuth" if path == middleware.SINGLE_USE_TOKENS else "basicAuth"
+        # The routes of the /customervault/v1 application pass its authentication middleware;
+        # the single-use-token endpoint wants a single-use-token key rather than a server key.
+        authenticated = (method, path) in AUTHENTICATED
+        single_use_endpoint = ROUTES[(method, path)] is single_use.create_single_use_token
+        scheme = "singleUseTokenAuth" if single_use_endpoint else "basicAuth"
         security = operation.get("security", DOC["security"])
         assert (security == [{scheme: []}]) == authenticated, f"{method} {path}"
         responses = operation["responses"]
@@ -506,7 +521,7 @@ def test_the_search_result_schema_describes_the_search_view_documents() -> None:
 
 
 async def test_the_monitor_schema_describes_the_monitor_answer() -> None:
-    response = await vault_app.monitor(None)  # type: ignore[arg-type]
+    response = await routes.monitor(None)  # type: ignore[arg-type]
     assert response.text is not None
     _assert_matches("Monitor", json.loads(response.text))
 
@@ -734,7 +749,8 @@ async def _as_a_single_use_key(request: web.Request, handler: Handler) -> web.St
 async def test_the_single_use_token_schemas_agree_with_the_endpoint() -> None:
     app = web.Application(middlewares=[middleware.paysafe_errors, _as_a_single_use_key])
     app[TOKENS] = cast(TokenClient, _FakeTokens())
-    single_use.add_routes(app)
+    routing.register(app, (routes.SINGLE_USE_TOKENS,))
+    path = routes.SINGLE_USE_TOKENS.path
     request_validator = _validator("SingleUseTokenRequest")
     card = {"cardNum": CARD_NUM, "cardExpiry": EXPIRY}
     samples = {k: CARD_SAMPLES[k] for k in ("cardNum", "cardExpiry", "cvv", "billingAddress")}
@@ -742,16 +758,16 @@ async def test_the_single_use_token_schemas_agree_with_the_endpoint() -> None:
     bodies += [{}, {"card": "x"}, {"card": {**card, "singleUseToken": "SCabcdefghijklmn"}}]
     async with TestClient(TestServer(app)) as client:
         for body in bodies:
-            response = await client.post(single_use.PATH, json=body)
+            response = await client.post(path, json=body)
             assert response.status in (200, 400), body
             assert request_validator.is_valid(body) == (response.status == 200), body
             if response.status == 200:
                 _assert_matches("SingleUseToken", await response.json())
         # A number of no known brand passes the schema but is refused with the documented 7508.
         unknown_brand = {"card": {**card, "cardNum": _luhn_number(16, prefix="9")}}
-        response = await client.post(single_use.PATH, json=unknown_brand)
+        response = await client.post(path, json=unknown_brand)
         assert response.headers["X-Application-Status-Code"] == "7508"
-        operation = DOC["paths"][single_use.PATH]["post"]
+        operation = DOC["paths"][routing.V1 + path]["post"]
         assert "7508" in _codes(operation["responses"][str(response.status)])
 
 

@@ -1,0 +1,168 @@
+"""Routes declared once, with what the OpenAPI document says about them.
+
+A ``Resource`` is one path (named, for ``url_for``) and its ``Operation`` per method. ``register``
+adds them to an aiohttp application and keeps the operations beside the router, where the
+authentication middleware and ``service.api.openapi`` (which walks the registered routes, like
+starlette's ``SchemaGenerator.get_endpoints``) read them. A route therefore cannot exist
+undocumented, and the document cannot describe a route the router does not have.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from aiohttp import web
+
+from infra.errors import ErrorCode
+from service.api import errors
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Security = Literal["basicAuth", "singleUseTokenAuth", "public"]
+
+SLASH = "{_:/?}"  # every SDK-built path works with and without a trailing slash
+V1 = "/customervault/v1"
+# Paysafe's link to a card that is already on a profile omits the profile segment: not a route.
+CARD_LINK = V1 + "/cards/{card_id}"
+# The handlers' short path variables, and the names the document gives them.
+PATH_VARIABLES = {
+    "pid": "profileId",
+    "aid": "addressId",
+    "cid": "cardId",
+    "bid": "bankAccountId",
+    "mid": "mandateId",
+}
+_FIXED = re.compile(r"\{(\w+):(\w+)\}")  # {kind:ach}: one resource per bank kind
+LOCATION: dict[str, Any] = {"$ref": "#/components/headers/Location"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reply:
+    """The success answer: its status, body schema (a component name; ``""`` any JSON; None no
+    body, as Paysafe answers a DELETE) and headers beside the common ones."""
+
+    status: int = 200
+    schema: str | None
+    description: str
+    headers: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Operation:
+    handler: Handler
+    operation_id: str
+    tag: str
+    summary: str
+    description: str
+    reply: Reply
+    errors: tuple[ErrorCode, ...]
+    body: str | None = None  # the request body's component schema
+    parameters: tuple[dict[str, Any], ...] = ()
+    security: Security = "basicAuth"
+
+
+@dataclass(frozen=True)
+class Resource:
+    name: str
+    path: str  # below the application's prefix, without the trailing-slash variable
+    operations: dict[str, Operation]
+    slash: bool = True  # whether a trailing '/' is tolerated
+
+    def documented_path(self, prefix: str) -> str:
+        path = _FIXED.sub(r"\2", f"{prefix}{self.path}")
+        for short, name in PATH_VARIABLES.items():
+            path = path.replace(f"{{{short}}}", f"{{{name}}}")
+        return path
+
+
+OPERATIONS = web.AppKey("operations", dict)
+"""resource name → its Resource, for the routes of one application."""
+PREFIX = web.AppKey("prefix", str)
+
+
+def register(app: web.Application, resources: tuple[Resource, ...], prefix: str = "") -> None:
+    """Add ``resources`` to ``app`` (mounted at ``prefix``)."""
+    app[PREFIX] = prefix
+    app[OPERATIONS] = {}
+    for resource in resources:
+        assert resource.name not in app[OPERATIONS], resource.name
+        app[OPERATIONS][resource.name] = resource
+        path = resource.path + (SLASH if resource.slash else "")
+        added = app.router.add_resource(path, name=resource.name)
+        for method, operation in resource.operations.items():
+            added.add_route(method.upper(), operation.handler)
+
+
+def routed_operations(app: web.Application) -> Iterator[tuple[str, str, Resource, Operation]]:
+    """(method, documented path, resource, operation) of every route of ``app`` and its
+    sub-applications, in registration order."""
+    for resource in app.router.resources():
+        info = resource.get_info()
+        if "app" in info:  # a sub-application
+            yield from routed_operations(info["app"])
+            continue
+        declared: Resource = app[OPERATIONS][resource.name]
+        for route in resource:
+            method = route.method.lower()
+            path = declared.documented_path(app[PREFIX])
+            yield method, path, declared, declared.operations[method]
+
+
+def operation_of(request: web.Request) -> Operation | None:
+    """The operation the request was routed to; None for an unknown URL or method."""
+    resource = request.match_info.route.resource
+    if resource is None or resource.name is None:
+        return None
+    declared: Resource | None = request.app[OPERATIONS].get(resource.name)
+    return None if declared is None else declared.operations.get(request.method.lower())
+
+
+SUB_APP = web.AppKey("v1_app", web.Application)
+PUBLIC_BASE_URL = web.AppKey("public_base_url", str)
+
+
+def public_url(request: web.Request, path: str) -> str:
+    """``path`` on the configured public base URL, else on the request's origin."""
+    base = request.config_dict[PUBLIC_BASE_URL] or f"{request.scheme}://{request.host}"
+    return f"{base}{path}"
+
+
+def url_for(request: web.Request, name: str, **parts: object) -> str:
+    """The absolute URL of resource ``name`` of the /customervault/v1 application."""
+    app = request.config_dict[SUB_APP]
+    fixed = dict(_FIXED.findall(app[OPERATIONS][name].path))  # e.g. {kind:ach}
+    variables = {**fixed, **{k: str(v) for k, v in parts.items()}, "_": ""}
+    return public_url(request, str(app.router[name].url_for(**variables)))
+
+
+def parameter(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/parameters/{name}"}
+
+
+# Errors many operations share.
+AUTH = (errors.MISSING_CREDENTIALS, errors.INVALID_CREDENTIALS, errors.NO_PERMISSION)
+BODY = (
+    errors.INVALID_FIELDS,
+    errors.NOT_PARSEABLE,
+    errors.TOO_LARGE,
+    errors.UNSUPPORTED_CONTENT_TYPE,
+)
+COMMAND = (*AUTH, errors.UNKNOWN_ID, errors.CONCURRENT_MODIFICATION)
+READ = (*AUTH, errors.UNKNOWN_ID)
+# Operations that call the token service answer 503 1000 when it is unavailable.
+TOKEN_SERVICE = (errors.UNAVAILABLE,)
+DELETED = Reply(
+    schema=None,
+    description="Deleted. The body is empty (Content-Length: 0), as Paysafe's SDKs expect.",
+)
+
+
+def created(schema: str, what: str) -> Reply:
+    return Reply(
+        status=201,
+        schema=schema,
+        description=f"The {what} as stored.",
+        headers={"Location": LOCATION},
+    )
