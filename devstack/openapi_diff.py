@@ -37,7 +37,12 @@ def _prose(text: str) -> list[list[str]]:
     return [paragraph.split() for paragraph in text.split("\n\n")]
 
 
+_SETS = ("required", "enum")  # lists whose order means nothing
+
+
 def differences(before: Any, after: Any, where: str = "") -> Iterator[str]:
+    if where.endswith(_SETS) and isinstance(before, list) and isinstance(after, list):
+        before, after = sorted(map(json.dumps, before)), sorted(map(json.dumps, after))
     if isinstance(before, dict) and isinstance(after, dict):
         for key in sorted(set(before) | set(after), key=str):
             here = f"{where}/{key}"

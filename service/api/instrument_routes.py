@@ -4,7 +4,8 @@ each declared once with its documentation."""
 from __future__ import annotations
 
 from service.api import bank_accounts, cards, errors
-from service.api.instrument_wire import BANK_KINDS
+from service.api.card_wire import CARD, CARD_UPDATE
+from service.api.instrument_wire import BANK_ACCOUNTS, BANK_KINDS, MANDATE_STATUS, MANDATES
 from service.api.routing import (
     BODY,
     COMMAND,
@@ -46,7 +47,7 @@ CARDS = (
                     errors.CARD_TAKEN,
                     *TOKEN_SERVICE,
                 ),
-                body="CardRequest",
+                body=CARD,
             )
         },
     ),
@@ -75,7 +76,7 @@ CARDS = (
                 service. The answer has no `storedCredentialTokenStatus`, as Paysafe's.""",
                 reply=_CARD,
                 errors=(*BODY, *COMMAND, *_BILLING, *TOKEN_SERVICE),
-                body="CardUpdateRequest",
+                body=CARD_UPDATE,
             ),
             "delete": Operation(
                 handler=cards.delete_card,
@@ -112,7 +113,7 @@ def _bank_accounts(kind: str) -> tuple[Resource, Resource]:
                 again. `billingAddressId` must name an address of the profile (400 7511).""",
                 reply=created(name, f"{label} bank account"),
                 errors=(*BODY, *COMMAND, *_BILLING, *TOKEN_SERVICE),
-                body=f"{name}Request",
+                body=BANK_ACCOUNTS[kind],
             )
         },
     )
@@ -140,7 +141,7 @@ def _bank_accounts(kind: str) -> tuple[Resource, Resource]:
                 account").""",
                 reply=account,
                 errors=(*BODY, *COMMAND, *_BILLING, *TOKEN_SERVICE),
-                body=f"{name}Request",
+                body=BANK_ACCOUNTS[kind],
             ),
             "delete": Operation(
                 handler=bank_accounts.delete_bank_account,
@@ -173,7 +174,7 @@ def _mandates(kind: str) -> Resource:
                 `Location` at the flat path `/profiles/{profileId}/mandates/{mandateId}`.""",
                 reply=created("Mandate", "mandate"),
                 errors=(*BODY, *COMMAND, *TOKEN_SERVICE),
-                body=f"{kind.capitalize()}MandateRequest",
+                body=MANDATES[kind],
             )
         },
     )
@@ -203,7 +204,7 @@ MANDATE = Resource(
             the other statuses make it resolve again.""",
             reply=_MANDATE,
             errors=(*BODY, *COMMAND, *TOKEN_SERVICE),
-            body="MandateStatusRequest",
+            body=MANDATE_STATUS,
         ),
         "delete": Operation(
             handler=bank_accounts.delete_mandate,

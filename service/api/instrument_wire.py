@@ -1,8 +1,8 @@
-"""Request bodies of cards, bank accounts, mandates and single-use tokens.
+"""Request bodies of bank accounts and mandates: their rules, which parse them and state their
+schemas (cards and single-use tokens: ``card_wire``, re-exported here).
 
-Parsing splits each body into what goes to the token service (the number, CVV, expiry and holder)
-and what the aggregate keeps (token, masked data, nicknames, links). Field errors name the rule,
-never the rejected value: a mistyped card number must not come back in an error.
+Parsing splits each body into what goes to the token service (the number and codes) and what the
+aggregate keeps. Field errors name the rule, never the rejected value.
 """
 
 from __future__ import annotations
@@ -13,142 +13,20 @@ import uuid
 from dataclasses import dataclass, replace
 from typing import Any
 
-from events.types import BankAccountPersonal, CardExpiry, CardPersonal
+from events.types import BankAccountPersonal
+from service.api.card_wire import CardBody, parse_card
 from service.api.errors import FieldError, invalid
-from service.api.validation import Checker, Choice, Flag, Integer, Text
-from service.api.wire import ADDRESS_RULES, AddressBody, address_body
-from service.domain.numbers import card_brand, iban_valid, luhn_valid, normalise_iban
+from service.api.validation import Body, Checker, Choice, Text
+from service.api.wire import (
+    BILLING_ADDRESS_ID,
+    MERCHANT_REF_NUM,
+    NICK_NAME,
+    NOT_FOUND,
+    address_id,
+)
+from service.domain.numbers import iban_valid, normalise_iban
 
-_DIGITS = re.compile(r"[0-9]+")  # ASCII only: \d also matches other scripts' digits
-_UUID = re.compile(r"[0-9a-fA-F-]{36}")
-NOT_FOUND = "The specified value does not exist in the system."
-_SINGLE_USE_TOKEN = re.compile(r"SC[0-9A-Za-z]{14}")
-
-
-@dataclass(frozen=True)
-class CardBody:
-    card_num: str | None  # digits only; None when a single-use token is given
-    single_use_token: str | None
-    cvv: str | None
-    card_expiry: CardExpiry | None
-    card_type: str | None
-    card_category: str | None
-    default_card_indicator: bool | None  # None: not sent (a PUT then keeps the current default)
-    billing_address_id: uuid.UUID | None
-    billing_address: AddressBody | None
-    personal: CardPersonal
-
-    def for_token_service(self, include_cvv: bool = False) -> dict[str, Any]:
-        instrument: dict[str, Any] = {"cardNum": self.card_num}
-        if self.card_expiry is not None:
-            instrument["cardExpiry"] = {
-                "month": self.card_expiry.month,
-                "year": self.card_expiry.year,
-            }
-        if self.personal.holder_name:
-            instrument["holderName"] = self.personal.holder_name
-        if include_cvv and self.cvv:
-            instrument["cvv"] = self.cvv
-        return instrument
-
-
-def _expiry(c: Checker) -> CardExpiry | None:
-    month = c.read(Integer("month", 1, 12, required=True))
-    year = c.read(Integer("year", 1000, 9999, required=True))
-    return None if month is None or year is None else CardExpiry(month=month, year=year)
-
-
-def _card_number(c: Checker) -> str | None:
-    raw = c.raw("cardNum")
-    if raw is None or raw == "":
-        c.fail("cardNum", "may not be empty")
-        return None
-    if isinstance(raw, int) and not isinstance(raw, bool):
-        raw = str(raw)
-    if not isinstance(raw, str):
-        c.fail("cardNum", "must be a string")
-        return None
-    digits = "".join(raw.split())
-    if not _DIGITS.fullmatch(digits):
-        c.fail("cardNum", "must contain only digits")
-        return None
-    if not 12 <= len(digits) <= 20:
-        c.fail("cardNum", "size must be between 12 and 20")
-    if not luhn_valid(digits):
-        c.fail("cardNum", "Luhn checksum failed")
-    return digits
-
-
-def _address_id(c: Checker, name: str, required: bool = False) -> uuid.UUID | None:
-    raw = c.read(Text(name, 36, required=required, pattern=_UUID, pattern_error=NOT_FOUND))
-    if raw is None:
-        return None
-    try:
-        return uuid.UUID(raw)
-    except ValueError:
-        c.fail(name, NOT_FOUND)
-        return None
-
-
-def parse_card(data: object, *, creating: bool, field_prefix: str = "") -> CardBody:
-    c = Checker(data, prefix=field_prefix)
-    sut = (
-        c.read(
-            Text(
-                "singleUseToken", 16, min_len=16, pattern=_SINGLE_USE_TOKEN, pattern_error=NOT_FOUND
-            )
-        )
-        if creating
-        else None
-    )
-    card_num = cvv = None
-    expiry = None
-    if sut is None:
-        if creating:
-            card_num = _card_number(c)
-        # Nothing is required on a PUT (spec §3.3.3): an expiry left out is kept.
-        expiry = c.nested("cardExpiry", _expiry, required=creating)
-        if creating:
-            cvv = c.read(
-                Text(
-                    "cvv",
-                    4,
-                    min_len=3,
-                    pattern=re.compile(r"[0-9]{3,4}"),
-                    pattern_error="must be 3 or 4 digits",
-                )
-            )
-    personal = CardPersonal(
-        holder_name=c.read(Text("holderName", 160)),
-        nick_name=c.read(Text("nickName", 50)),
-        merchant_ref_num=c.read(Text("merchantRefNum", 255)),
-    )
-    default = (
-        c.read(Flag("defaultCardIndicator")) if c.raw("defaultCardIndicator") is not None else None
-    )
-    billing_address_id = _address_id(c, "billingAddressId")
-    billing_address = c.nested("billingAddress", _billing_address) if creating else None
-    if billing_address is not None and billing_address_id is not None:
-        c.fail("billingAddress", "give billingAddress or billingAddressId, not both")
-    brand = card_brand(card_num) if card_num and not c.errors else None
-    if c.errors:
-        raise invalid(c.errors)
-    return CardBody(
-        card_num=card_num,
-        single_use_token=sut,
-        cvv=cvv,
-        card_expiry=expiry,
-        card_type=brand[0] if brand else None,
-        card_category=brand[1] if brand else None,
-        default_card_indicator=default,
-        billing_address_id=billing_address_id,
-        billing_address=billing_address,
-        personal=personal,
-    )
-
-
-def _billing_address(c: Checker) -> AddressBody | None:
-    return address_body(c, ADDRESS_RULES)
+__all__ = ["NOT_FOUND", "CardBody", "parse_card"]  # the card parts the handlers import from here
 
 
 # --- bank accounts ---------------------------------------------------------------------------------
@@ -166,6 +44,7 @@ def _digits(name: str, low: int, high: int, required: bool = True) -> Text:
         min_len=low,
         pattern=re.compile(rf"[0-9]{{{low},{high}}}"),
         pattern_error=f"must be {size} digits",
+        about=f"{size.replace(' to ', '-')} digits.",
     )
 
 
@@ -190,19 +69,46 @@ _BANK_RULES: dict[str, tuple[tuple[Text | Choice, ...], int]] = {
     "bacs": ((_digits("accountNumber", 8, 8), _digits("sortCode", 6, 6)), 18),
     "sepa": (
         (
-            Text("iban", 42, required=True),
+            Text(
+                "iban",
+                42,
+                required=True,
+                about="White space is removed and letters upper-cased; then 15-34 letters and "
+                "digits passing the ISO 13616 mod-97 check.",
+            ),
             Text(
                 "bic",
                 11,
                 min_len=8,
                 pattern=re.compile(r"[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?"),
                 pattern_error="not a valid BIC",
+                about="8 or 11 characters.",
             ),
         ),
         70,
     ),
 }
 _NUMBER_FIELDS = {"accountNumber", "iban"}
+_BANK_NOTE = """
+
+The full number goes to the token service and is never returned; ``lastDigits`` holds its last
+two digits. PUT is a full replacement with the same required fields, except that the number may
+be left out; it cannot change (5068 on it when a different one is sent). Unknown and read-only
+keys are ignored."""
+BANK_ACCOUNTS = {
+    kind: Body(
+        f"{kind.capitalize()}BankAccountRequest",
+        (
+            *numbers,
+            Text("accountHolderName", holder_max, required=True),
+            replace(BILLING_ADDRESS_ID, required=True),
+            NICK_NAME,
+            MERCHANT_REF_NUM,
+        ),
+        f"The body of POST and PUT .../{kind}bankaccounts[/{{bankAccountId}}].{_BANK_NOTE}",
+    )
+    for kind, (numbers, holder_max) in _BANK_RULES.items()
+}
 
 
 @dataclass(frozen=True)
@@ -216,18 +122,18 @@ class BankAccountBody:
 
 def parse_bank_account(kind: str, data: object, *, updating: bool = False) -> BankAccountBody:
     c = Checker(data)
-    rules, holder_max = _BANK_RULES[kind]
+    rules = _BANK_RULES[kind][0]
     if updating:  # the number may be repeated but need not be (SDK-php leaves it out)
         rules = tuple(replace(r, required=False) if r.name in _NUMBER_FIELDS else r for r in rules)
     values = c.read_all(rules)
-    holder = c.read(Text("accountHolderName", holder_max, required=True))
+    holder = c.read(BANK_ACCOUNTS[kind]["accountHolderName"])
     if kind == "sepa" and values.get("iban") is not None:
         values["iban"] = normalise_iban(values["iban"])
         if not iban_valid(values["iban"]):
             c.fail("iban", "not a valid IBAN")
-    billing_address_id = _address_id(c, "billingAddressId", required=True)
-    nick_name = c.read(Text("nickName", 50))
-    merchant_ref_num = c.read(Text("merchantRefNum", 255))
+    billing_address_id = address_id(c, replace(BILLING_ADDRESS_ID, required=True))
+    nick_name = c.read(NICK_NAME)
+    merchant_ref_num = c.read(MERCHANT_REF_NUM)
     if c.errors:
         raise invalid(c.errors)
     codes = {k: v for k, v in values.items() if k not in _NUMBER_FIELDS and k != "accountType"}
@@ -255,9 +161,37 @@ def parse_bank_account(kind: str, data: object, *, updating: bool = False) -> Ba
 # --- mandates --------------------------------------------------------------------------------------
 
 # Reference rules copied from Paysafe's docs (spec §3.5).
-_REFERENCE = {
-    "sepa": (35, re.compile(r"[A-Z0-9 (),\-./?]+")),
-    "bacs": (10, re.compile(r"[A-Z0-9][A-Z0-9 .&/\-]*")),
+MANDATES = {
+    "sepa": Body(
+        "SepaMandateRequest",
+        (
+            Text(
+                "reference",
+                35,
+                required=True,
+                pattern=re.compile(r"[A-Z0-9 (),\-./?]+"),
+                pattern_error="contains characters the scheme does not allow",
+                about="Upper-case letters, digits, space and (),-./?",
+            ),
+        ),
+        "The body of POST .../sepabankaccounts/{bankAccountId}/mandates. Other keys are ignored.",
+    ),
+    "bacs": Body(
+        "BacsMandateRequest",
+        (
+            Text(
+                "reference",
+                10,
+                required=True,
+                pattern=re.compile(r"[A-Z0-9][A-Z0-9 .&/\-]*"),
+                pattern_error="contains characters the scheme does not allow",
+                about="Upper-case letters, digits, space and .&/-, starting with a letter or "
+                "digit.",
+            ),
+        ),
+        """The body of POST .../bacsbankaccounts/{bankAccountId}/mandates. Other keys (Ruby's
+        ``bankAccountId``) are ignored.""",
+    ),
 }
 MANDATE_STATUSES = (
     "INITIAL",
@@ -270,20 +204,18 @@ MANDATE_STATUSES = (
     "DISPUTED",
     "INACTIVE",
 )
+MANDATE_STATUS = Body(
+    "MandateStatusRequest",
+    (Choice("status", MANDATE_STATUSES, required=True),),
+    """The body of PUT /profiles/{profileId}/mandates/{mandateId}: the new status, any of the
+    enumeration. DECLINED, CANCELLED, REJECTED, DISPUTED and INACTIVE make the mandate's payment
+    token stop resolving; the other statuses make it resolve again.""",
+)
 
 
 def parse_mandate(kind: str, data: object) -> str:
     c = Checker(data)
-    max_len, pattern = _REFERENCE[kind]
-    reference = c.read(
-        Text(
-            "reference",
-            max_len,
-            required=True,
-            pattern=pattern,
-            pattern_error="contains characters the scheme does not allow",
-        )
-    )
+    reference = c.read(MANDATES[kind]["reference"])
     if c.errors or reference is None:
         raise invalid(c.errors)
     return str(reference)
@@ -291,7 +223,7 @@ def parse_mandate(kind: str, data: object) -> str:
 
 def parse_mandate_status(data: object) -> str:
     c = Checker(data)
-    status = c.read(Choice("status", MANDATE_STATUSES, required=True))
+    status = c.read(MANDATE_STATUS["status"])
     if c.errors or status is None:
         raise invalid(c.errors)
     return str(status)

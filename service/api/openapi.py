@@ -148,7 +148,7 @@ def _operation(operation: Operation, profile_url: str) -> dict[str, Any]:
     if operation.body is not None:
         described["requestBody"] = {
             "required": True,
-            "content": {JSON: {"schema": _ref("schemas", operation.body)}},
+            "content": {JSON: {"schema": _ref("schemas", operation.body.title)}},
         }
     described["responses"] = _responses(operation, profile_url)
     if operation.security == "public":
@@ -170,14 +170,22 @@ def _paths(app: web.Application, profile_url: str) -> dict[str, Any]:
     return paths
 
 
-def _components(profile_url: str) -> dict[str, Any]:
-    _, generated = msgspec.json.schema_components(schemas.SCHEMAS, ref_template=SCHEMA_REF)
-    for name, schema in generated.items():
+def _schemas(app: web.Application) -> dict[str, Any]:
+    """The response shapes' schemas, and those the request bodies' rules state."""
+    _, found = msgspec.json.schema_components(schemas.SCHEMAS, ref_template=SCHEMA_REF)
+    for schema in found.values():
         if "description" in schema:
             schema["description"] = inspect.cleandoc(schema["description"])
-        schema.update(schemas.EXTRA_CONSTRAINTS.get(name, {}))
+    for *_, operation in routed_operations(app):
+        for name, schema in (operation.body.components() if operation.body else {}).items():
+            # A shape both read and sent (CardExpiry, DateOfBirth) must be stated alike.
+            assert found.setdefault(name, schema) == schema, f"two schemas named {name}"
+    return found
+
+
+def _components(app: web.Application, profile_url: str) -> dict[str, Any]:
     return {
-        "schemas": generated,
+        "schemas": _schemas(app),
         "securitySchemes": schemas.SECURITY_SCHEMES,
         "parameters": schemas.PARAMETERS,
         "headers": schemas.HEADERS,
@@ -213,5 +221,5 @@ def document(app: web.Application) -> dict[str, Any]:
         ],
         "security": [{"basicAuth": []}],
         "paths": _paths(app, profile_url),
-        "components": _components(profile_url),
+        "components": _components(app, profile_url),
     }

@@ -33,40 +33,9 @@ MandateStatus = Literal[
 ]  # fmt: skip
 StoredCredentialTokenStatus = Literal["UNVERIFIED"]
 
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
 COUNTRY_PATTERN = "^[A-Za-z]{2}$"
-# Written out here, not imported from instrument_wire.py: tests/unit/test_openapi.py holds these
-# (anchored) to the parser's rules, so a change on either side shows.
-CARD_NUM_PATTERN = r"^\s*(\d\s*){12,20}$"
-CVV_PATTERN = r"^\d{3,4}$"
-ID_PATTERN = "^[0-9a-fA-F-]{36}$"
-BIC_PATTERN = "^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$"
-BACS_REFERENCE_PATTERN = r"^[A-Z0-9][A-Z0-9 .&/\-]*$"
-SEPA_REFERENCE_PATTERN = r"^[A-Z0-9 (),\-./?]+$"
-
-
-def _text(max_length: int, description: str = "", min_length: int | None = None) -> Meta:
-    return Meta(max_length=max_length, min_length=min_length, description=description or None)
-
-
 Id = Annotated[uuid.UUID, Meta(description="Lower-case UUID issued by the vault.")]
-MerchantCustomerId = Annotated[
-    str,
-    _text(100, "The merchant's own customer id; unique per merchant (409 7505).", min_length=1),
-]
-Name = Annotated[str, _text(80)]
-Ip = Annotated[str, _text(46, "IPv4 or IPv6 address, as text.")]
-Nationality = Annotated[str, _text(30)]
-Email = Annotated[
-    str,
-    Meta(
-        max_length=255,
-        pattern=EMAIL_PATTERN,
-        description="A well-formed e-mail address.",
-        extra_json_schema={"format": "email"},
-    ),
-]
-Phone = Annotated[str, _text(40)]
 PaymentToken = Annotated[
     str,
     Meta(
@@ -85,11 +54,6 @@ Country = Annotated[
         examples=["CA"],
     ),
 ]
-Zip = Annotated[str, _text(10, "Postal or ZIP code.", min_length=1)]
-Street = Annotated[str, _text(50)]
-CityOrState = Annotated[str, _text(40)]
-NickName = Annotated[str, _text(50)]
-RecipientName = Annotated[str, _text(255)]
 
 
 class DateOfBirth(msgspec.Struct, kw_only=True):
@@ -101,151 +65,12 @@ class DateOfBirth(msgspec.Struct, kw_only=True):
     day: Annotated[int, Meta(ge=1, le=31)]
 
 
-class ProfileRequest(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True):
-    """The body of POST /profiles and PUT /profiles/{profileId}.
-
-    PUT is a full replacement: an optional field left out is cleared, except ``status``, which
-    is kept when absent. Unknown and read-only keys (``id``, ``paymentToken``, ``addresses``, ...)
-    are ignored; ``null`` counts as absent; numbers are accepted for strings.
-
-    On POST, a ``card`` is vaulted with the profile (see ``CardRequest``; its field errors are
-    prefixed ``card.``); the answer then has no Location but the profile with its ``addresses``
-    and ``cards``. PUT ignores ``card``."""
-
-    merchant_customer_id: MerchantCustomerId
-    locale: Annotated[Locale, Meta(description='Anything else answers 5068 "Invalid Locale".')]
-    first_name: Name | UnsetType = UNSET
-    middle_name: Name | UnsetType = UNSET
-    last_name: Name | UnsetType = UNSET
-    date_of_birth: DateOfBirth | UnsetType = UNSET
-    ip: Ip | UnsetType = UNSET
-    gender: Gender | UnsetType = UNSET
-    nationality: Nationality | UnsetType = UNSET
-    email: Email | UnsetType = UNSET
-    phone: Phone | UnsetType = UNSET
-    cell_phone: Phone | UnsetType = UNSET
-    status: (
-        Annotated[
-            ProfileStatus,
-            Meta(
-                description="ACTIVE when absent on create; the current status when absent on PUT."
-            ),
-        ]
-        | UnsetType
-    ) = UNSET
-    card: (
-        Annotated[CardRequest, Meta(description="POST only: a card to vault with the profile.")]
-        | UnsetType
-    ) = UNSET
-
-
-class AddressRequest(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True):
-    """The body of POST /profiles/{profileId}/addresses and PUT .../addresses/{addressId}.
-
-    ``country`` and ``zip`` are required; PUT is a full replacement. Unknown and read-only keys
-    (``id``, ``status``, ``profileId``, ...) are ignored; ``null`` counts as absent; numbers are
-    accepted for strings and "true"/"false" for the indicator."""
-
-    country: Country
-    zip: Zip
-    nick_name: NickName | UnsetType = UNSET
-    street: Street | UnsetType = UNSET
-    street2: Street | UnsetType = UNSET
-    city: CityOrState | UnsetType = UNSET
-    state: Annotated[str, _text(40, "Province or state; for CA and US its code.")] | UnsetType = (
-        UNSET
-    )
-    recipient_name: RecipientName | UnsetType = UNSET
-    phone: Phone | UnsetType = UNSET
-    default_shipping_address_indicator: bool = False
-
-
-def _pattern(
-    pattern: str, max_length: int, description: str, min_length: int | None = None
-) -> Meta:
-    return Meta(
-        pattern=pattern, max_length=max_length, min_length=min_length, description=description
-    )
-
-
-LinkedId = Annotated[
-    str,
-    Meta(
-        max_length=36,
-        pattern=ID_PATTERN,
-        description="The id of an address of the same profile (else 400 7511). A value that is "
-        'not a UUID answers 5068 "The specified value does not exist in the system."',
-        extra_json_schema={"format": "uuid"},
-    ),
-]
-MerchantRefNum = Annotated[str, _text(255, "The merchant's own reference; only stored.")]
-
-
 class CardExpiry(msgspec.Struct, kw_only=True):
     """A card's expiry. Numeric strings such as "12" are accepted on input; a past date is not
     refused (Paysafe's test API accepted one)."""
 
     year: Annotated[int, Meta(ge=1000, le=9999)]
     month: Annotated[int, Meta(ge=1, le=12)]
-
-
-CardNum = Annotated[
-    str,
-    Meta(
-        pattern=CARD_NUM_PATTERN,
-        description="12 to 20 digits, white space ignored, passing the Luhn check. Sent to the "
-        "token service and never stored or returned by the vault. A number of no known brand "
-        "(by BIN range) answers 400 7508.",
-        examples=["4111111111111111"],
-    ),
-]
-_SUT = "A single-use token from POST /singleusetokens; number and expiry are then not read."
-
-
-def _cvv(description: str) -> Meta:
-    return Meta(pattern=CVV_PATTERN, description=f"3 or 4 digits. {description}")
-
-
-HolderName = Annotated[str, _text(160)]
-
-
-class CardRequest(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True):
-    """The body of POST /profiles/{profileId}/cards, and the ``card`` of POST /profiles.
-
-    Either ``cardNum`` and ``cardExpiry``, or a ``singleUseToken`` (which brings number, expiry,
-    holder name and billing address; an unknown or expired one answers 5068 on
-    ``singleUseToken``, or ``card.singleUseToken`` inside a profile). The same number twice on one
-    profile answers 409 7503. ``billingAddress`` creates a new address on the profile and links
-    it; ``billingAddressId`` links an existing one; not both. The first card of a profile is its
-    default whatever ``defaultCardIndicator`` says. Unknown and read-only keys (``id``,
-    ``status``, ``cardBin``, ``paymentToken``, ...) are ignored."""
-
-    single_use_token: (
-        Annotated[str, Meta(pattern="^SC[0-9A-Za-z]{14}$", description=_SUT)] | UnsetType
-    ) = UNSET
-    card_num: CardNum | UnsetType = UNSET
-    card_expiry: CardExpiry | UnsetType = UNSET
-    cvv: Annotated[str, _cvv("Checked, then dropped: the vault keeps no CVV.")] | UnsetType = UNSET
-    holder_name: HolderName | UnsetType = UNSET
-    nick_name: NickName | UnsetType = UNSET
-    merchant_ref_num: MerchantRefNum | UnsetType = UNSET
-    default_card_indicator: bool = False
-    billing_address_id: LinkedId | UnsetType = UNSET
-    billing_address: AddressRequest | UnsetType = UNSET
-
-
-class CardUpdateRequest(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True):
-    """The body of PUT /profiles/{profileId}/cards/{cardId}: a full replacement of the updatable
-    fields (a field left out is cleared, as Paysafe does), except that nothing is required: an
-    absent ``cardExpiry`` or ``defaultCardIndicator`` is kept. The number cannot change;
-    ``cardNum``, ``cvv``, ``singleUseToken`` and ``billingAddress`` are ignored."""
-
-    card_expiry: CardExpiry | UnsetType = UNSET
-    holder_name: HolderName | UnsetType = UNSET
-    nick_name: NickName | UnsetType = UNSET
-    merchant_ref_num: MerchantRefNum | UnsetType = UNSET
-    default_card_indicator: bool | UnsetType = UNSET
-    billing_address_id: LinkedId | UnsetType = UNSET
 
 
 class Card(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True):
@@ -288,72 +113,6 @@ class Card(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True):
     single_use_token: (
         Annotated[str, Meta(description="The single-use token the card was made from.")] | UnsetType
     ) = UNSET
-
-
-def _digits(low: int, high: int) -> Meta:
-    size = f"{low}" if low == high else f"{low}-{high}"
-    return _pattern(f"^\\d{{{low},{high}}}$", high, f"{size} digits.", min_length=low)
-
-
-_BANK_NOTE = """
-
-The full number goes to the token service and is never returned; ``lastDigits`` holds its last
-two digits. PUT is a full replacement with the same required fields, except that the number may
-be left out; it cannot change (5068 on it when a different one is sent). Unknown and read-only keys are ignored."""
-
-
-class AchBankAccountRequest(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True):
-    __doc__ = "The body of POST and PUT .../achbankaccounts[/{bankAccountId}]." + _BANK_NOTE
-
-    nick_name: NickName | UnsetType = UNSET
-    merchant_ref_num: MerchantRefNum | UnsetType = UNSET
-    account_holder_name: Annotated[str, _text(22, min_length=1)]
-    account_type: AccountType
-    account_number: Annotated[str, _digits(4, 17)]
-    routing_number: Annotated[str, _digits(9, 9)]
-    billing_address_id: LinkedId
-
-
-class EftBankAccountRequest(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True):
-    __doc__ = "The body of POST and PUT .../eftbankaccounts[/{bankAccountId}]." + _BANK_NOTE
-
-    nick_name: NickName | UnsetType = UNSET
-    merchant_ref_num: MerchantRefNum | UnsetType = UNSET
-    account_holder_name: Annotated[str, _text(30, min_length=1)]
-    account_number: Annotated[str, _digits(7, 12)]
-    transit_number: Annotated[str, _digits(5, 5)]
-    institution_id: Annotated[str, _digits(3, 3)]
-    billing_address_id: LinkedId
-
-
-class BacsBankAccountRequest(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True):
-    __doc__ = "The body of POST and PUT .../bacsbankaccounts[/{bankAccountId}]." + _BANK_NOTE
-
-    nick_name: NickName | UnsetType = UNSET
-    merchant_ref_num: MerchantRefNum | UnsetType = UNSET
-    account_holder_name: Annotated[str, _text(18, min_length=1)]
-    account_number: Annotated[str, _digits(8, 8)]
-    sort_code: Annotated[str, _digits(6, 6)]
-    billing_address_id: LinkedId
-
-
-class SepaBankAccountRequest(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True):
-    __doc__ = "The body of POST and PUT .../sepabankaccounts[/{bankAccountId}]." + _BANK_NOTE
-
-    nick_name: NickName | UnsetType = UNSET
-    merchant_ref_num: MerchantRefNum | UnsetType = UNSET
-    account_holder_name: Annotated[str, _text(70, min_length=1)]
-    iban: Annotated[
-        str,
-        _text(
-            42,
-            "White space is removed and letters upper-cased; then 15-34 letters and digits "
-            "passing the ISO 13616 mod-97 check.",
-            min_length=1,
-        ),
-    ]
-    bic: Annotated[str, _pattern(BIC_PATTERN, 11, "8 or 11 characters.")] | UnsetType = UNSET
-    billing_address_id: LinkedId
 
 
 LastDigits = Annotated[
@@ -426,43 +185,6 @@ class SepaBankAccount(msgspec.Struct, kw_only=True, rename="camel", omit_default
     payment_token: BankPaymentToken
 
 
-class BacsMandateRequest(msgspec.Struct, kw_only=True):
-    """The body of POST .../bacsbankaccounts/{bankAccountId}/mandates. Other keys (Ruby's
-    ``bankAccountId``) are ignored."""
-
-    reference: Annotated[
-        str,
-        _pattern(
-            BACS_REFERENCE_PATTERN,
-            10,
-            "Upper-case letters, digits, space and .&/-, starting with a letter or digit.",
-            min_length=1,
-        ),
-    ]
-
-
-class SepaMandateRequest(msgspec.Struct, kw_only=True):
-    """The body of POST .../sepabankaccounts/{bankAccountId}/mandates. Other keys are ignored."""
-
-    reference: Annotated[
-        str,
-        _pattern(
-            SEPA_REFERENCE_PATTERN,
-            35,
-            "Upper-case letters, digits, space and (),-./?",
-            min_length=1,
-        ),
-    ]
-
-
-class MandateStatusRequest(msgspec.Struct, kw_only=True):
-    """The body of PUT /profiles/{profileId}/mandates/{mandateId}: the new status, any of the
-    enumeration. DECLINED, CANCELLED, REJECTED, DISPUTED and INACTIVE make the mandate's payment
-    token stop resolving; the other statuses make it resolve again."""
-
-    status: MandateStatus
-
-
 class Mandate(msgspec.Struct, kw_only=True, rename="camel"):
     """A BACS or SEPA direct-debit mandate. No ``links`` (SDK-py has no handler for them)."""
 
@@ -481,25 +203,6 @@ class Mandate(msgspec.Struct, kw_only=True, rename="camel"):
     payment_token: Annotated[
         str, Meta(description="The token BACS and SEPA purchases use; permanent.")
     ]
-
-
-class SingleUseTokenCard(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True):
-    """The card of a single-use-token request. ``singleUseToken`` is refused (5068); nickName
-    and merchantRefNum are checked but not kept. A number of no known brand answers 400 7508."""
-
-    card_num: CardNum
-    card_expiry: CardExpiry
-    cvv: (
-        Annotated[str, _cvv("Kept by the token service until redeemed or expired.")] | UnsetType
-    ) = UNSET
-    holder_name: HolderName | UnsetType = UNSET
-    billing_address: AddressRequest | UnsetType = UNSET
-
-
-class SingleUseTokenRequest(msgspec.Struct, kw_only=True):
-    """The body of POST /singleusetokens."""
-
-    card: SingleUseTokenCard
 
 
 class BillingAddress(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True):
@@ -683,29 +386,16 @@ class Monitor(msgspec.Struct):
 
 SCHEMAS: tuple[type[msgspec.Struct], ...] = (
     Profile,
-    ProfileRequest,
     Address,
-    AddressRequest,
     DateOfBirth,
     Card,
-    CardRequest,
-    CardUpdateRequest,
     CardExpiry,
     AchBankAccount,
-    AchBankAccountRequest,
     EftBankAccount,
-    EftBankAccountRequest,
     BacsBankAccount,
-    BacsBankAccountRequest,
     SepaBankAccount,
-    SepaBankAccountRequest,
     Mandate,
-    BacsMandateRequest,
-    SepaMandateRequest,
-    MandateStatusRequest,
     SingleUseToken,
-    SingleUseTokenRequest,
-    SingleUseTokenCard,
     SingleUseTokenCardSummary,
     BillingAddress,
     SearchResult,
@@ -743,15 +433,6 @@ def _path_id(name: str) -> dict[str, Any]:
 def _header(description: str, **schema: Any) -> dict[str, Any]:
     return {"description": description, "schema": {"type": "string", **schema}}
 
-
-# Constraints JSON Schema can state but a msgspec struct cannot; merged into the generated schemas.
-EXTRA_CONSTRAINTS: dict[str, dict[str, Any]] = {
-    "CardRequest": {
-        "anyOf": [{"required": ["cardNum", "cardExpiry"]}, {"required": ["singleUseToken"]}],
-        "not": {"required": ["billingAddress", "billingAddressId"]},
-    },
-    "SingleUseTokenCard": {"not": {"required": ["singleUseToken"]}},
-}
 
 PARAMETERS: dict[str, Any] = {
     "profileId": _path_id("profileId"),

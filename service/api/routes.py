@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from service.api import errors, profiles, search, single_use
+from service.api.card_wire import PROFILE_WITH_CARD, SINGLE_USE_TOKEN_REQUEST
 from service.api.http import json_response
 from service.api.instrument_routes import INSTRUMENTS
 from service.api.middleware import authentication
@@ -31,6 +32,7 @@ from service.api.routing import (
     parameter,
     register,
 )
+from service.api.wire import ADDRESS
 
 DOCUMENT = web.AppKey("openapi_document", dict)
 Context = Callable[[web.Application], AsyncIterator[None]]
@@ -129,7 +131,7 @@ PROFILES = (
                     errors.CONCURRENT_MODIFICATION,
                     *TOKEN_SERVICE,
                 ),
-                body="ProfileRequest",
+                body=PROFILE_WITH_CARD,
             ),
             "get": Operation(
                 handler=profiles.find_profile,
@@ -181,7 +183,7 @@ PROFILES = (
                 `merchantCustomerId` may change, to a value unused by the merchant (409 7505).""",
                 reply=_PROFILE,
                 errors=(*BODY, *COMMAND, errors.CUSTOMER_ID_TAKEN),
-                body="ProfileRequest",
+                body=PROFILE_WITH_CARD,
             ),
             "delete": Operation(
                 handler=profiles.delete_profile,
@@ -210,7 +212,7 @@ PROFILES = (
                 description="Adds an ACTIVE address; `country` and `zip` are required.",
                 reply=created("Address", "address"),
                 errors=(*BODY, *COMMAND),
-                body="AddressRequest",
+                body=ADDRESS,
             )
         },
     ),
@@ -238,7 +240,7 @@ PROFILES = (
                 (503 when it cannot be reached; the address change itself is saved).""",
                 reply=_ADDRESS,
                 errors=(*BODY, *COMMAND, *TOKEN_SERVICE),
-                body="AddressRequest",
+                body=ADDRESS,
             ),
             "delete": Operation(
                 handler=profiles.delete_address,
@@ -270,7 +272,7 @@ SINGLE_USE_TOKENS = Resource(
             and no Location), as Paysafe does.""",
             reply=Reply(schema="SingleUseToken", description="The single-use token."),
             errors=(*BODY, *AUTH, errors.INVALID_BRAND, *TOKEN_SERVICE),
-            body="SingleUseTokenRequest",
+            body=SINGLE_USE_TOKEN_REQUEST,
             security="singleUseTokenAuth",
         )
     },

@@ -18,6 +18,7 @@ from aiohttp import web
 
 from infra.errors import ErrorCode
 from service.api import errors
+from service.api.validation import Body
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Security = Literal["basicAuth", "singleUseTokenAuth", "public"]
@@ -58,7 +59,7 @@ class Operation:
     description: str
     reply: Reply
     errors: tuple[ErrorCode, ...]
-    body: str | None = None  # the request body's component schema
+    body: Body | None = None  # the rules that read the request body, and document it
     parameters: tuple[dict[str, Any], ...] = ()
     security: Security = "basicAuth"
 

@@ -5,19 +5,40 @@ integers (``"12"``), ``"true"``/``"false"`` for booleans, numbers for strings (`
 Unknown and read-only keys are ignored. Every problem becomes one ``fieldErrors`` entry with a
 dotted path and a Bean-Validation message, so a client sees all its mistakes at once. Messages
 describe the rule, never the rejected value.
+
+Each rule also states itself as JSON Schema (``schema()``), and a ``Body`` (a table of rules) as a
+component schema: the OpenAPI document's request bodies are the tables that parse them.
 """
 
 from __future__ import annotations
 
+import inspect
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from service.api.errors import FieldError
 
 EMPTY = "may not be empty"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+Schema = dict[str, Any]
+SCHEMA_REF = "#/components/schemas/{name}"
+
+
+def _documented(schema: Schema, about: str, extra: Mapping[str, Any]) -> Schema:
+    if about:
+        schema["description"] = about
+    return {**schema, **extra}
+
+
+def anchored(pattern: str) -> str:
+    """A pattern the parser applies with ``fullmatch``, as JSON Schema's (searching) pattern."""
+    if pattern.startswith("^"):
+        return pattern
+    return f"^(?:{pattern})$" if "|" in pattern else f"^{pattern}$"
 
 
 @dataclass(frozen=True)
@@ -28,6 +49,17 @@ class Text:
     min_len: int = 1
     pattern: re.Pattern[str] | None = None
     pattern_error: str = "invalid format"
+    about: str = ""  # the schema's description
+    extra: Mapping[str, Any] = field(default_factory=dict, hash=False)  # format, examples
+
+    def schema(self) -> Schema:
+        # An optional text may be "" (it counts as absent): only a required one states min_len.
+        schema: Schema = {"type": "string", "maxLength": self.max_len}
+        if self.required:
+            schema["minLength"] = self.min_len
+        if self.pattern is not None:
+            schema["pattern"] = anchored(self.pattern.pattern)
+        return _documented(schema, self.about, self.extra)
 
 
 @dataclass(frozen=True)
@@ -36,23 +68,97 @@ class Choice:
     values: tuple[str, ...]
     required: bool = False
     error: str = "invalid value"
+    about: str = ""
+
+    def schema(self) -> Schema:
+        return _documented({"enum": sorted(self.values)}, self.about, {})
 
 
 @dataclass(frozen=True)
 class Flag:
     name: str
-    default: bool = False
+    default: bool | None = False  # None: absent stays None (a PUT keeps the current value)
+
+    def schema(self) -> Schema:
+        schema: Schema = {"type": "boolean"}
+        if self.default is not None:
+            schema["default"] = self.default
+        return schema
 
 
 @dataclass(frozen=True)
 class Integer:
     name: str
     minimum: int
-    maximum: int
+    maximum: int | Callable[[], int]  # a callable: a bound that moves (this year), described
     required: bool = False
 
+    def schema(self) -> Schema:
+        schema: Schema = {"type": "integer", "minimum": self.minimum}
+        if isinstance(self.maximum, int):
+            schema["maximum"] = self.maximum
+        return schema
 
-Rule = Text | Choice | Flag | Integer
+
+@dataclass(frozen=True)
+class Custom:
+    """A field read by its own function (e.g. a card number, with its Luhn check), and the
+    schema that states what that function accepts."""
+
+    name: str
+    read_with: Callable[[Checker], Any]
+    described: Mapping[str, Any] = field(hash=False)
+    required: bool = False
+
+    def schema(self) -> Schema:
+        return dict(self.described)
+
+
+@dataclass(frozen=True)
+class Nested:
+    """A JSON object inside the body. ``read`` None: the handler reads it apart (the ``card`` of
+    a profile create, the ``card`` of a single-use-token request)."""
+
+    name: str
+    body: Body
+    read: Callable[[Checker], Any] | None = None
+    required: bool = False
+    about: str = ""
+
+    def schema(self) -> Schema:
+        return _documented({"$ref": SCHEMA_REF.format(name=self.body.title)}, self.about, {})
+
+
+Rule = Text | Choice | Flag | Integer | Custom | Nested
+
+
+@dataclass(frozen=True)
+class Body:
+    """A request body's rules: what reads it, and its component schema ``title``."""
+
+    title: str
+    rules: tuple[Rule, ...]
+    about: str = ""
+    constraints: Mapping[str, Any] = field(default_factory=dict, hash=False)  # anyOf, not
+
+    def __getitem__(self, name: str) -> Rule:
+        return next(rule for rule in self.rules if rule.name == name)
+
+    def schema(self) -> Schema:
+        schema: Schema = {"title": self.title, "type": "object"}
+        if self.about:
+            schema["description"] = inspect.cleandoc(self.about)
+        schema["properties"] = {rule.name: rule.schema() for rule in self.rules}
+        schema["required"] = [r.name for r in self.rules if getattr(r, "required", False)]
+        return {**schema, **self.constraints}
+
+    def components(self) -> dict[str, Schema]:
+        """This body's schema and those of the objects nested in it, by title."""
+        found = {self.title: self.schema()}
+        for rule in self.rules:
+            if isinstance(rule, Nested):
+                found.update(rule.body.components())
+        return found
 
 
 class Checker:
@@ -86,6 +192,12 @@ class Checker:
                 return self._flag(rule, value)
             case Integer():
                 return self._integer(rule, value)
+            case Custom():
+                return rule.read_with(self)
+            case Nested():
+                if rule.read is None:
+                    return value
+                return self.nested(rule.name, rule.read, rule.required)
 
     def read_all(self, rules: tuple[Rule, ...]) -> dict[str, Any]:
         return {rule.name: self.read(rule) for rule in rules}
@@ -135,7 +247,7 @@ class Checker:
             return None
         return value
 
-    def _flag(self, rule: Flag, value: Any) -> bool:
+    def _flag(self, rule: Flag, value: Any) -> bool | None:
         if value is None:
             return rule.default
         if isinstance(value, bool):
@@ -155,10 +267,18 @@ class Checker:
         if isinstance(value, bool) or not isinstance(value, int):
             self.fail(rule.name, "must be an integer")
             return None
-        if not rule.minimum <= value <= rule.maximum:
-            self.fail(rule.name, f"must be between {rule.minimum} and {rule.maximum}")
+        maximum = rule.maximum if isinstance(rule.maximum, int) else rule.maximum()
+        if not rule.minimum <= value <= maximum:
+            self.fail(rule.name, f"must be between {rule.minimum} and {maximum}")
             return None
         return value
 
 
-EMAIL_RULE = Text("email", 255, pattern=_EMAIL, pattern_error="not a well-formed email address")
+EMAIL_RULE = Text(
+    "email",
+    255,
+    pattern=_EMAIL,
+    pattern_error="not a well-formed email address",
+    about="A well-formed e-mail address.",
+    extra={"format": "email"},
+)

@@ -3,42 +3,113 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import uuid
 from dataclasses import dataclass
 
 from events.types import AddressPersonal, DateOfBirth, ProfilePersonal
 from service.api.errors import invalid
-from service.api.validation import EMAIL_RULE, Checker, Choice, Flag, Integer, Rule, Text
+from service.api.validation import (
+    EMAIL_RULE,
+    Body,
+    Checker,
+    Choice,
+    Flag,
+    Integer,
+    Nested,
+    Rule,
+    Text,
+)
 from service.domain.profile import ACTIVE
 
+NOT_FOUND = "The specified value does not exist in the system."
+_UUID = re.compile(r"[0-9a-fA-F-]{36}")
 # en_CA exists only in SDK-java; the PHP and C# SDKs throw when a response carries it (spec §4).
 LOCALES = ("en_US", "fr_CA", "en_GB")
 PROFILE_STATUSES = ("INITIAL", "ACTIVE")
 
 PROFILE_RULES = (
-    Text("merchantCustomerId", 100, required=True),
-    Choice("locale", LOCALES, required=True, error="Invalid Locale"),
+    Text(
+        "merchantCustomerId",
+        100,
+        required=True,
+        about="The merchant's own customer id; unique per merchant (409 7505).",
+    ),
+    Choice(
+        "locale",
+        LOCALES,
+        required=True,
+        error="Invalid Locale",
+        about='Anything else answers 5068 "Invalid Locale".',
+    ),
     Text("firstName", 80),
     Text("middleName", 80),
     Text("lastName", 80),
-    Text("ip", 46),
+    Text("ip", 46, about="IPv4 or IPv6 address, as text."),
     Choice("gender", ("M", "F")),
     Text("nationality", 30),
     EMAIL_RULE,
     Text("phone", 40),
     Text("cellPhone", 40),
-    Choice("status", PROFILE_STATUSES),
+    Choice(
+        "status",
+        PROFILE_STATUSES,
+        about="ACTIVE when absent on create; the current status when absent on PUT.",
+    ),
 )
+NICK_NAME = Text("nickName", 50)
+MERCHANT_REF_NUM = Text("merchantRefNum", 255, about="The merchant's own reference; only stored.")
+BILLING_ADDRESS_ID = Text(
+    "billingAddressId",
+    36,
+    pattern=_UUID,
+    pattern_error=NOT_FOUND,
+    about="The id of an address of the same profile (else 400 7511). A value that is not a UUID "
+    'answers 5068 "The specified value does not exist in the system."',
+    extra={"format": "uuid"},
+)
+"""The link from an instrument to an address of its profile."""
+
+
+def address_id(c: Checker, rule: Text) -> uuid.UUID | None:
+    raw = c.read(rule)
+    if raw is None:
+        return None
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        c.fail(rule.name, NOT_FOUND)
+        return None
+
+
 ADDRESS_RULES = (
-    Text("country", 2, required=True, min_len=2),
-    Text("zip", 10, required=True),
+    Text(
+        "country",
+        2,
+        required=True,
+        min_len=2,
+        about="ISO 3166-1 alpha-2 country code; stored and returned in upper case.",
+        # address_body checks the letters after the other rules (its error comes last).
+        extra={"pattern": "^[A-Za-z]{2}$", "examples": ["CA"]},
+    ),
+    Text("zip", 10, required=True, about="Postal or ZIP code."),
     Text("street", 50),
     Text("street2", 50),
     Text("city", 40),
-    Text("state", 40),
-    Text("nickName", 50),
+    Text("state", 40, about="Province or state; for CA and US its code."),
+    NICK_NAME,
     Text("recipientName", 255),
     Text("phone", 40),
     Flag("defaultShippingAddressIndicator"),
+)
+ADDRESS = Body(
+    "AddressRequest",
+    ADDRESS_RULES,
+    """The body of POST /profiles/{profileId}/addresses and PUT .../addresses/{addressId}.
+
+    ``country`` and ``zip`` are required; PUT is a full replacement. Unknown and read-only keys
+    (``id``, ``status``, ``profileId``, ...) are ignored; ``null`` counts as absent; numbers are
+    accepted for strings and "true"/"false" for the indicator.""",
 )
 
 
@@ -56,10 +127,26 @@ class AddressBody:
     personal: AddressPersonal
 
 
+def _this_year() -> int:
+    return dt.date.today().year
+
+
+DATE_OF_BIRTH = Body(
+    "DateOfBirth",
+    (
+        Integer("year", 1900, _this_year, required=True),
+        Integer("month", 1, 12, required=True),
+        Integer("day", 1, 31, required=True),
+    ),
+    """A date of birth. Numeric strings such as "12" are accepted on input; the date must exist (no
+    31 February) and its year may not be after the current year.""",
+)
+
+
 def _date_of_birth(c: Checker) -> DateOfBirth | None:
-    day = c.read(Integer("day", 1, 31, required=True))
-    month = c.read(Integer("month", 1, 12, required=True))
-    year = c.read(Integer("year", 1900, dt.date.today().year, required=True))
+    day = c.read(DATE_OF_BIRTH["day"])
+    month = c.read(DATE_OF_BIRTH["month"])
+    year = c.read(DATE_OF_BIRTH["year"])
     if day is None or month is None or year is None:
         return None
     try:
@@ -70,10 +157,26 @@ def _date_of_birth(c: Checker) -> DateOfBirth | None:
     return DateOfBirth(year=year, month=month, day=day)
 
 
+PROFILE = Body(
+    "ProfileRequest",
+    (*PROFILE_RULES, Nested("dateOfBirth", DATE_OF_BIRTH, _date_of_birth)),
+    """The body of POST /profiles and PUT /profiles/{profileId}.
+
+    PUT is a full replacement: an optional field left out is cleared, except ``status``, which
+    is kept when absent. Unknown and read-only keys (``id``, ``paymentToken``, ``addresses``, ...)
+    are ignored; ``null`` counts as absent; numbers are accepted for strings.
+
+    On POST, a ``card`` is vaulted with the profile (see ``CardRequest``; its field errors are
+    prefixed ``card.``); the answer then has no Location but the profile with its ``addresses``
+    and ``cards``. PUT ignores ``card``.""",
+)
+"""Without its ``card``, which the handler reads with the card's rules (see ``instrument_wire``)."""
+
+
 def parse_profile(data: object, *, creating: bool) -> ProfileBody:
     c = Checker(data)
     v = c.read_all(PROFILE_RULES)
-    dob = c.nested("dateOfBirth", _date_of_birth)
+    dob = c.read(PROFILE["dateOfBirth"])
     if c.errors:
         raise invalid(c.errors)
     personal = ProfilePersonal(
