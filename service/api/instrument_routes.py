@@ -9,13 +9,13 @@ from service.api.instrument_wire import BANK_ACCOUNTS, BANK_KINDS, MANDATE_STATU
 from service.api.routing import (
     BODY,
     COMMAND,
-    DELETED,
-    READ,
     TOKEN_SERVICE,
     Operation,
     Reply,
     Resource,
     created,
+    deleting,
+    reading,
 )
 
 MANDATE_KINDS = ("bacs", "sepa")
@@ -55,15 +55,14 @@ CARDS = (
         "card",
         "/profiles/{pid}/cards/{cid}",
         {
-            "get": Operation(
-                handler=cards.get_card,
-                operation_id="getCard",
-                tag="Cards",
-                summary="Get a card",
-                description="""A card of the profile, with `storedCredentialTokenStatus`
+            "get": reading(
+                cards.get_card,
+                "getCard",
+                "Cards",
+                "Get a card",
+                """A card of the profile, with `storedCredentialTokenStatus`
                 UNVERIFIED. Unknown profile or card ids answer 404 5269.""",
-                reply=_CARD,
-                errors=READ,
+                _CARD,
             ),
             "put": Operation(
                 handler=cards.update_card,
@@ -78,16 +77,14 @@ CARDS = (
                 errors=(*BODY, *COMMAND, *_BILLING, *TOKEN_SERVICE),
                 body=CARD_UPDATE,
             ),
-            "delete": Operation(
-                handler=cards.delete_card,
-                operation_id="deleteCard",
-                tag="Cards",
-                summary="Delete a card",
-                description="""The token is destroyed in the token service first, then the card is
+            "delete": deleting(
+                cards.delete_card,
+                "deleteCard",
+                "Cards",
+                "Delete a card",
+                """The token is destroyed in the token service first, then the card is
                 removed: a failure in between leaves a card whose token no longer pays, never a
                 removed card whose token still would.""",
-                reply=DELETED,
-                errors=(*COMMAND, *TOKEN_SERVICE),
             ),
         },
     ),
@@ -121,15 +118,14 @@ def _bank_accounts(kind: str) -> tuple[Resource, Resource]:
         f"{kind}bankaccount",
         f"{accounts}/{{bid}}",
         {
-            "get": Operation(
-                handler=bank_accounts.get_bank_account,
-                operation_id=f"get{name}",
-                tag="Bank accounts",
-                summary=f"Get a {label} bank account",
-                description="""An account of this kind on the profile; any other id (including an
+            "get": reading(
+                bank_accounts.get_bank_account,
+                f"get{name}",
+                "Bank accounts",
+                f"Get a {label} bank account",
+                """An account of this kind on the profile; any other id (including an
                 account of another kind) answers 404 5269.""",
-                reply=account,
-                errors=READ,
+                account,
             ),
             "put": Operation(
                 handler=bank_accounts.update_bank_account,
@@ -143,15 +139,13 @@ def _bank_accounts(kind: str) -> tuple[Resource, Resource]:
                 errors=(*BODY, *COMMAND, *_BILLING, *TOKEN_SERVICE),
                 body=BANK_ACCOUNTS[kind],
             ),
-            "delete": Operation(
-                handler=bank_accounts.delete_bank_account,
-                operation_id=f"delete{name}",
-                tag="Bank accounts",
-                summary=f"Delete a {label} bank account",
-                description="""The tokens of the account's mandates and of the account are
+            "delete": deleting(
+                bank_accounts.delete_bank_account,
+                f"delete{name}",
+                "Bank accounts",
+                f"Delete a {label} bank account",
+                """The tokens of the account's mandates and of the account are
                 destroyed first, then the account and its mandates are removed.""",
-                reply=DELETED,
-                errors=(*COMMAND, *TOKEN_SERVICE),
             ),
         },
     )
@@ -185,14 +179,13 @@ MANDATE = Resource(
     "mandate",
     "/profiles/{pid}/mandates/{mid}",
     {
-        "get": Operation(
-            handler=bank_accounts.get_mandate,
-            operation_id="getMandate",
-            tag="Mandates",
-            summary="Get a mandate",
-            description="A mandate of the profile; unknown ids answer 404 5269.",
-            reply=_MANDATE,
-            errors=READ,
+        "get": reading(
+            bank_accounts.get_mandate,
+            "getMandate",
+            "Mandates",
+            "Get a mandate",
+            "A mandate of the profile; unknown ids answer 404 5269.",
+            _MANDATE,
         ),
         "put": Operation(
             handler=bank_accounts.update_mandate,
@@ -206,14 +199,12 @@ MANDATE = Resource(
             errors=(*BODY, *COMMAND, *TOKEN_SERVICE),
             body=MANDATE_STATUS,
         ),
-        "delete": Operation(
-            handler=bank_accounts.delete_mandate,
-            operation_id="deleteMandate",
-            tag="Mandates",
-            summary="Delete a mandate",
-            description="The mandate's token is destroyed first, then the mandate is removed.",
-            reply=DELETED,
-            errors=(*COMMAND, *TOKEN_SERVICE),
+        "delete": deleting(
+            bank_accounts.delete_mandate,
+            "deleteMandate",
+            "Mandates",
+            "Delete a mandate",
+            "The mandate's token is destroyed first, then the mandate is removed.",
         ),
     },
 )

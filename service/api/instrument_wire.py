@@ -160,37 +160,39 @@ def parse_bank_account(kind: str, data: object, *, updating: bool = False) -> Ba
 
 # --- mandates --------------------------------------------------------------------------------------
 
+
+def _reference(kind: str, max_len: int, pattern: str, about: str, note: str) -> Body:
+    rule = Text(
+        "reference",
+        max_len,
+        required=True,
+        pattern=re.compile(pattern),
+        pattern_error="contains characters the scheme does not allow",
+        about=about,
+    )
+    title = f"{kind.capitalize()}MandateRequest"
+    return Body(
+        title,
+        (rule,),
+        f"The body of POST .../{kind}bankaccounts/{{bankAccountId}}/mandates. {note}",
+    )
+
+
 # Reference rules copied from Paysafe's docs (spec §3.5).
 MANDATES = {
-    "sepa": Body(
-        "SepaMandateRequest",
-        (
-            Text(
-                "reference",
-                35,
-                required=True,
-                pattern=re.compile(r"[A-Z0-9 (),\-./?]+"),
-                pattern_error="contains characters the scheme does not allow",
-                about="Upper-case letters, digits, space and (),-./?",
-            ),
-        ),
-        "The body of POST .../sepabankaccounts/{bankAccountId}/mandates. Other keys are ignored.",
+    "sepa": _reference(
+        "sepa",
+        35,
+        r"[A-Z0-9 (),\-./?]+",
+        "Upper-case letters, digits, space and (),-./?",
+        "Other keys are ignored.",
     ),
-    "bacs": Body(
-        "BacsMandateRequest",
-        (
-            Text(
-                "reference",
-                10,
-                required=True,
-                pattern=re.compile(r"[A-Z0-9][A-Z0-9 .&/\-]*"),
-                pattern_error="contains characters the scheme does not allow",
-                about="Upper-case letters, digits, space and .&/-, starting with a letter or "
-                "digit.",
-            ),
-        ),
-        """The body of POST .../bacsbankaccounts/{bankAccountId}/mandates. Other keys (Ruby's
-        ``bankAccountId``) are ignored.""",
+    "bacs": _reference(
+        "bacs",
+        10,
+        r"[A-Z0-9][A-Z0-9 .&/\-]*",
+        "Upper-case letters, digits, space and .&/-, starting with a letter or digit.",
+        "Other keys (Ruby's ``bankAccountId``) are ignored.",
     ),
 }
 MANDATE_STATUSES = (

@@ -20,7 +20,6 @@ from service.api.routing import (
     AUTH,
     BODY,
     COMMAND,
-    DELETED,
     READ,
     SUB_APP,
     TOKEN_SERVICE,
@@ -29,7 +28,9 @@ from service.api.routing import (
     Reply,
     Resource,
     created,
+    deleting,
     parameter,
+    reading,
     register,
 )
 from service.api.wire import ADDRESS
@@ -185,18 +186,16 @@ PROFILES = (
                 errors=(*BODY, *COMMAND, errors.CUSTOMER_ID_TAKEN),
                 body=PROFILE_WITH_CARD,
             ),
-            "delete": Operation(
-                handler=profiles.delete_profile,
-                operation_id="deleteProfile",
-                tag="Profiles",
-                summary="Delete a profile",
-                description="""Hard delete: the payment tokens of all its cards, bank accounts and
+            "delete": deleting(
+                profiles.delete_profile,
+                "deleteProfile",
+                "Profiles",
+                "Delete a profile",
+                """Hard delete: the payment tokens of all its cards, bank accounts and
                 mandates are destroyed in the token service first; afterwards the profile and
                 everything on it answer 404 5269, its `merchantCustomerId` is free again, and its
                 data key is destroyed, which makes the personal data in every stored and
                 published event unreadable (crypto-shredding).""",
-                reply=DELETED,
-                errors=(*COMMAND, *TOKEN_SERVICE),
             ),
         },
     ),
@@ -220,15 +219,13 @@ PROFILES = (
         "address",
         "/profiles/{pid}/addresses/{aid}",
         {
-            "get": Operation(
-                handler=profiles.get_address,
-                operation_id="getAddress",
-                tag="Addresses",
-                summary="Get an address",
-                description="An address of the profile; unknown profile or address ids answer "
-                "404 5269.",
-                reply=_ADDRESS,
-                errors=READ,
+            "get": reading(
+                profiles.get_address,
+                "getAddress",
+                "Addresses",
+                "Get an address",
+                "An address of the profile; unknown profile or address ids answer 404 5269.",
+                _ADDRESS,
             ),
             "put": Operation(
                 handler=profiles.update_address,
@@ -242,16 +239,14 @@ PROFILES = (
                 errors=(*BODY, *COMMAND, *TOKEN_SERVICE),
                 body=ADDRESS,
             ),
-            "delete": Operation(
-                handler=profiles.delete_address,
-                operation_id="deleteAddress",
-                tag="Addresses",
-                summary="Delete an address",
-                description="""Hard delete: the address answers 404 5269 afterwards. Cards and bank
+            "delete": deleting(
+                profiles.delete_address,
+                "deleteAddress",
+                "Addresses",
+                "Delete an address",
+                """Hard delete: the address answers 404 5269 afterwards. Cards and bank
                 accounts billed to it lose their `billingAddressId`, and the token service's copy
                 of it.""",
-                reply=DELETED,
-                errors=(*COMMAND, *TOKEN_SERVICE),
             ),
         },
     ),

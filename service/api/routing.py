@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from aiohttp import web
@@ -158,6 +158,27 @@ DELETED = Reply(
     schema=None,
     description="Deleted. The body is empty (Content-Length: 0), as Paysafe's SDKs expect.",
 )
+
+
+def reading(
+    handler: Handler, operation_id: str, tag: str, summary: str, text: str, reply: Reply
+) -> Operation:
+    """A GET of one resource by its ids."""
+    return Operation(
+        handler=handler,
+        operation_id=operation_id,
+        tag=tag,
+        summary=summary,
+        description=text,
+        reply=reply,
+        errors=READ,
+    )
+
+
+def deleting(handler: Handler, operation_id: str, tag: str, summary: str, text: str) -> Operation:
+    """A DELETE: its tokens go in the token service first, then the resource; an empty 200."""
+    read_like = reading(handler, operation_id, tag, summary, text, DELETED)
+    return replace(read_like, errors=(*COMMAND, *TOKEN_SERVICE))
 
 
 def created(schema: str, what: str) -> Reply:

@@ -181,15 +181,7 @@ async def test_the_openapi_route_serves_the_document_of_its_own_routes() -> None
 # --- paths and operations ------------------------------------------------------------------------
 
 
-# The handlers' short path variables, and the names the document gives them.
-PATH_VARIABLES = {
-    "pid": "profileId",
-    "aid": "addressId",
-    "cid": "cardId",
-    "bid": "bankAccountId",
-    "mid": "mandateId",
-}
-
+PATH_VARIABLES = routing.PATH_VARIABLES
 
 APP = vault_app.create_app(Settings(), Keyring.generate())  # not started: no database needed
 V1_APP = APP[routing.SUB_APP]
