@@ -1,4 +1,6 @@
-"""Paysafe resource documents, as the profile view stores them (nulls omitted, camelCase keys)."""
+"""Paysafe resource documents, as the profile view stores them (nulls omitted, camelCase keys).
+
+Their shapes, key order included, are declared once in ``projections.shapes``."""
 
 from __future__ import annotations
 
@@ -8,18 +10,30 @@ from typing import Any
 import msgspec
 
 from events.types import AddressPersonal, ProfilePersonal
+from projections import shapes
 
-PROFILE_KEY_ORDER = (
-    "id", "status", "merchantCustomerId", "locale", "firstName", "middleName", "lastName",
-    "dateOfBirth", "ip", "gender", "nationality", "email", "phone", "cellPhone", "paymentToken",
+
+def _keys(shape: type[msgspec.Struct]) -> tuple[str, ...]:
+    return tuple(field.encode_name for field in msgspec.structs.fields(shape))
+
+
+# The sub-collections that fields=… embeds come after the profile's own keys.
+PROFILE_COLLECTIONS = (
+    "addresses", "cards", "achBankAccounts", "eftBankAccounts", "bacsBankAccounts",
+    "sepaBankAccounts",
 )  # fmt: skip
-ADDRESS_KEY_ORDER = (
-    "id", "nickName", "street", "street2", "city", "country", "state", "zip", "recipientName",
-    "phone", "defaultShippingAddressIndicator", "status",
+PROFILE_KEY_ORDER = tuple(k for k in _keys(shapes.Profile) if k not in PROFILE_COLLECTIONS)
+ADDRESS_KEY_ORDER = _keys(shapes.Address)
+DATE_OF_BIRTH_KEY_ORDER = _keys(shapes.DateOfBirth)
+CARD_EXPIRY_KEY_ORDER = _keys(shapes.CardExpiry)
+CARD_KEY_ORDER = _keys(shapes.Card)
+MANDATE_KEY_ORDER = _keys(shapes.Mandate)
+# Every kind's keys, in the order each kind's shape lists its own.
+BANK_ACCOUNT_KEY_ORDER = (
+    "id", "nickName", "merchantRefNum", "status", "accountHolderName", "accountType",
+    "lastDigits", "routingNumber", "transitNumber", "institutionId", "sortCode", "bic",
+    "billingAddressId", "paymentToken",
 )  # fmt: skip
-
-
-DATE_OF_BIRTH_KEY_ORDER = ("year", "month", "day")
 
 
 def ordered(document: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
@@ -28,7 +42,7 @@ def ordered(document: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
     if isinstance(out.get("dateOfBirth"), dict):
         out["dateOfBirth"] = ordered(out["dateOfBirth"], DATE_OF_BIRTH_KEY_ORDER)
     if isinstance(out.get("cardExpiry"), dict):
-        out["cardExpiry"] = ordered(out["cardExpiry"], ("year", "month"))
+        out["cardExpiry"] = ordered(out["cardExpiry"], CARD_EXPIRY_KEY_ORDER)
     return out
 
 
@@ -54,22 +68,6 @@ def address_document(
         document.update(msgspec.to_builtins(personal))
     document["defaultShippingAddressIndicator"] = default_shipping_address_indicator
     return ordered(document, ADDRESS_KEY_ORDER)
-
-
-CARD_KEY_ORDER = (
-    "status", "id", "nickName", "holderName", "merchantRefNum", "cardBin", "lastDigits",
-    "cardExpiry", "billingAddressId", "cardType", "cardCategory", "paymentToken",
-    "storedCredentialTokenStatus", "defaultCardIndicator", "singleUseToken",
-)  # fmt: skip
-BANK_ACCOUNT_KEY_ORDER = (
-    "id", "nickName", "merchantRefNum", "status", "accountHolderName", "accountType",
-    "lastDigits", "routingNumber", "transitNumber", "institutionId", "sortCode", "bic",
-    "billingAddressId", "paymentToken",
-)  # fmt: skip
-MANDATE_KEY_ORDER = (
-    "id", "reference", "bankAccountId", "status", "statusChangeDate", "paymentToken",
-)  # fmt: skip
-CARD_EXPIRY_KEY_ORDER = ("year", "month")
 
 
 def card_document(card: Any) -> dict[str, Any]:
