@@ -23,6 +23,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from openapi_spec_validator import validate as validate_openapi
 
 import service.api
+from devstack import openapi_diff
 from events.crypto import Keyring
 from events.types import (
     AddressPersonal,
@@ -873,3 +874,22 @@ def test_the_profile_schema_describes_profiles_with_their_instruments() -> None:
     _assert_matches("Profile", document)
     swapped = {**document, "achBankAccounts": document["eftBankAccounts"]}
     assert not _validator("Profile").is_valid(swapped)
+
+
+# --- the before/after comparison of documents -------------------------------------------------------
+
+
+def test_the_document_comparison_sees_meaning_not_layout() -> None:
+    assert openapi_diff.compare(DOC, DOC) == []
+    relaid = copy.deepcopy(DOC)
+    create = relaid["paths"]["/customervault/v1/profiles"]["post"]
+    create["description"] = create["description"].replace(" ", "\n", 3)  # rewrapped
+    create["requestBody"]["content"]["application/json"]["schema"] = SCHEMAS["ProfileRequest"]
+    relaid["components"]["schemas"]["ProfileRequest"]["required"].reverse()
+    assert openapi_diff.compare(DOC, relaid) == []
+    changed = copy.deepcopy(relaid)
+    del changed["paths"]["/customervault/v1/profiles"]["get"]
+    changed["components"]["schemas"]["ProfileRequest"]["properties"]["zip"] = {"type": "string"}
+    found = openapi_diff.compare(DOC, changed)
+    assert "removed paths//customervault/v1/profiles/get" in found
+    assert "added   components/schemas/ProfileRequest/properties/zip" in found

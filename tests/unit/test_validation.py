@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import pytest
 
 from service.api.errors import PaysafeError
+from service.api.validation import Body, Checker, Choice, Flag, Integer, Nested, Text
 from service.api.wire import parse_address, parse_profile
 
 
@@ -98,3 +102,54 @@ def test_card_bodies_split_number_from_what_the_vault_keeps() -> None:
     assert [(f.field, f.error) for f in caught.value.field_errors] == [
         ("card.cardExpiry", "must be a JSON object")
     ]
+
+
+# --- the rules state their JSON Schema ------------------------------------------------------------
+
+
+def test_each_rule_states_what_it_accepts_as_json_schema() -> None:
+    optional = Text("nickName", 50, pattern=re.compile("[a-z]+|[0-9]+"), about="A name.")
+    assert optional.schema() == {
+        "type": "string",
+        "maxLength": 50,
+        "pattern": "^(?:[a-z]+|[0-9]+)$",  # fullmatch, with its alternation kept whole
+        "description": "A name.",
+    }
+    # Only a required text states its minimum: an optional "" counts as absent.
+    assert Text("zip", 10, required=True, min_len=2).schema()["minLength"] == 2
+    assert Choice("gender", ("M", "F")).schema() == {"enum": ["F", "M"]}
+    assert Flag("defaultCardIndicator").schema() == {"type": "boolean", "default": False}
+    assert Flag("defaultCardIndicator", default=None).schema() == {"type": "boolean"}
+    # A moving bound (this year) is checked but not stated.
+    assert Integer("year", 1900, lambda: 2000).schema() == {"type": "integer", "minimum": 1900}
+
+
+def test_a_body_is_a_component_schema_with_its_nested_bodies() -> None:
+    inner = Body("Inner", (Integer("n", 1, 9, required=True),), "An inner object.")
+    outer = Body(
+        "Outer",
+        (Text("a", 5, required=True), Nested("inner", inner, lambda c: c.read(inner["n"]))),
+        """An outer
+        object.""",
+        constraints={"not": {"required": ["a", "inner"]}},
+    )
+    components = outer.components()
+    assert sorted(components) == ["Inner", "Outer"]
+    assert components["Outer"]["required"] == ["a"]
+    assert components["Outer"]["description"] == "An outer\nobject."
+    assert components["Outer"]["properties"]["inner"] == {"$ref": "#/components/schemas/Inner"}
+    assert components["Outer"]["not"] == {"required": ["a", "inner"]}
+    c = Checker({"a": "x", "inner": {"n": "12"}})
+    assert c.read_all(outer.rules) == {"a": "x", "inner": None}
+    assert [(e.field, e.error) for e in c.errors] == [("inner.n", "must be between 1 and 9")]
+
+
+def test_the_year_of_birth_may_not_be_after_this_year() -> None:
+    year = dt.date.today().year
+    assert field_errors(
+        {
+            "merchantCustomerId": "c",
+            "locale": "en_US",
+            "dateOfBirth": {"day": 1, "month": 1, "year": year + 1},
+        }
+    ) == [("dateOfBirth.year", f"must be between 1900 and {year}")]
