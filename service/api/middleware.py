@@ -14,7 +14,7 @@ from service.adapters.token_service import TokenRefused, TokenServiceUnavailable
 from service.api import errors
 from service.api.auth import Authenticator, Principal
 from service.api.errors import FieldError, PaysafeError
-from service.api.routing import CARD_LINK, operation_of, public_url, url_for
+from service.api.routing import CARD_LINK, public_url, security_of, url_for
 from service.domain.errors import (
     AddressNotFound,
     BankAccountNotFound,
@@ -111,8 +111,7 @@ async def authentication(request: web.Request, handler: Handler) -> web.StreamRe
         raise PaysafeError(errors.INVALID_CREDENTIALS, headers=_WWW_AUTHENTICATE)
     # Single-use-token keys live on client devices: they reach only the SUT endpoint, and the
     # SUT endpoint only them.
-    operation = operation_of(request)
-    single_use_operation = operation is not None and operation.security == "singleUseTokenAuth"
+    single_use_operation = security_of(request) == "singleUseTokenAuth"
     if (principal.kind == "single_use") != single_use_operation:
         raise PaysafeError(errors.NO_PERMISSION)
     request[PRINCIPAL] = principal

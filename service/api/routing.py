@@ -10,7 +10,7 @@ undocumented, and the document cannot describe a route the router does not have.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -111,13 +111,28 @@ def routed_operations(app: web.Application) -> Iterator[tuple[str, str, Resource
             yield method, path, declared, declared.operations[method]
 
 
-def operation_of(request: web.Request) -> Operation | None:
-    """The operation the request was routed to; None for an unknown URL or method."""
+def security_of(request: web.Request) -> Security | None:
+    """The key kind the request's operation asks for. A method the resource lacks (405) takes
+    its resource's; an unknown URL has none."""
     resource = request.match_info.route.resource
-    if resource is None or resource.name is None:
+    method = request.method.lower()
+    if resource is None:  # not routed: find the resource whose path matched, if any
+        path = request.path
+        resource = next(
+            (r for r in request.app.router.resources() if _matches(r.get_info(), path)), None
+        )
+    declared: Resource | None = (
+        None if resource is None else request.app[OPERATIONS].get(resource.name)
+    )
+    if declared is None:
         return None
-    declared: Resource | None = request.app[OPERATIONS].get(resource.name)
-    return None if declared is None else declared.operations.get(request.method.lower())
+    operation = declared.operations.get(method) or next(iter(declared.operations.values()))
+    return operation.security
+
+
+def _matches(info: Mapping[str, Any], path: str) -> bool:
+    pattern = info.get("pattern")
+    return bool(pattern.fullmatch(path)) if pattern is not None else info.get("path") == path
 
 
 SUB_APP = web.AppKey("v1_app", web.Application)

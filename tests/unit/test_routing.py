@@ -67,6 +67,10 @@ async def _code(
         ("POST", "/customervault/v1/singleusetokens/", SERVER, (403, "5270")),
         ("GET", "/customervault/v1/profiles?merchantCustomerId=x", SINGLE_USE, (403, "5270")),
         ("GET", "/customervault/v1/nothing-here", SINGLE_USE, (403, "5270")),
+        # A method an endpoint lacks: the endpoint's key kind still decides first.
+        ("GET", "/customervault/v1/singleusetokens", SERVER, (403, "5270")),
+        ("GET", "/customervault/v1/singleusetokens/", SINGLE_USE, (405, "5281")),
+        ("PATCH", "/customervault/v1/profiles", SINGLE_USE, (403, "5270")),
         # Past authentication, the router answers.
         ("GET", "/customervault/v1/nothing-here", SERVER, (404, "5273")),
         ("PATCH", "/customervault/v1/profiles", SERVER, (405, "5281")),
