@@ -28,6 +28,7 @@ from aiohttp import web
 from devstack import Endpoints, LocalStack
 from events.crypto import Keyring
 from events.topics import ensure_topic
+from infra.http_server import ServerRunner
 from infra.logs import json_handler
 from service.admin.migrations import migrate
 from service.api.app import create_app
@@ -78,7 +79,7 @@ async def pool(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
 
 
 async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
-    runner = web.AppRunner(app, shutdown_timeout=5)
+    runner = ServerRunner(app, shutdown_timeout=5)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
