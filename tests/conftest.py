@@ -192,6 +192,10 @@ SUITE_LOG = pytest.StashKey[Path]()
 def pytest_configure(config: pytest.Config) -> None:
     """Every log record the in-process code emits during the run also goes through the production
     JSON formatter into one file, checked line by line when the session ends."""
+    # The whole suite talks from 127.0.0.1 and many tests fail authentication on purpose; the
+    # limits themselves are tested in tests/security/test_credential_guessing.py.
+    os.environ.setdefault("VAULT_AUTH_MAX_FAILURES_PER_SOURCE", "100000")
+    os.environ.setdefault("VAULT_AUTH_MAX_FAILURES_PER_KEY", "100000")
     path = Path(tempfile.mkdtemp(prefix="vault-suite-log-")) / "suite.jsonl"
     config.stash[SUITE_LOG] = path
     root = logging.getLogger()

@@ -115,9 +115,7 @@ async def authentication(request: web.Request, handler: Handler) -> web.StreamRe
     if credentials is None:
         raise PaysafeError(errors.MISSING_CREDENTIALS, headers=_WWW_AUTHENTICATE)
     key_id, secret = credentials
-    principal = (
-        await request.app[AUTHENTICATOR].authenticate(key_id, secret) if key_id and secret else None
-    )
+    principal = await request.app[AUTHENTICATOR].authenticate(key_id, secret, request.remote or "")
     if principal is None:
         raise PaysafeError(errors.INVALID_CREDENTIALS, headers=_WWW_AUTHENTICATE)
     # Single-use-token keys live on client devices: they reach only the SUT endpoint, and the
