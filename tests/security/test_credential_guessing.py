@@ -13,7 +13,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from events.crypto import Keyring
-from infra.throttle import FailedLoginTally, FailedLogins, FailureLimiter, ThrottleSettings
+from infra.throttle import FailedLogins, FailedLoginTally, FailureLimiter, ThrottleSettings
 from service.api.app import create_app
 from service.api.auth import IssuedKey, create_merchant, issue_api_key
 from service.settings import Settings
