@@ -97,12 +97,10 @@ ERRORS: ErrorTable = {
 paysafe_errors = error_middleware(ERRORS, internal=errors.INTERNAL, log=log)
 
 
-def _origin(request: web.Request) -> str:
-    return f"{request.scheme}://{request.host}"
-
-
 def public_url(request: web.Request, path: str) -> str:
-    return f"{request.app[PUBLIC_BASE_URL] or _origin(request)}{path}"
+    """VAULT_PUBLIC_BASE_URL + path, or the bare path (a relative reference): never built from the
+    Host header, which the client chooses (``Host: evil.example/x?`` made the Location point away)."""
+    return f"{request.app[PUBLIC_BASE_URL]}{path}"
 
 
 @web.middleware

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from events.types import AddressPersonal, DateOfBirth, ProfilePersonal
 from service.api.errors import invalid
 from service.api.validation import EMAIL_RULE, Checker, Choice, Flag, Integer, Rule, Text
+from service.domain.customer_ids import REFUSED as CUSTOMER_ID_REFUSED
+from service.domain.customer_ids import normalize_customer_id
 from service.domain.profile import ACTIVE
 
 # en_CA exists only in SDK-java; the PHP and C# SDKs throw when a response carries it (spec §4).
@@ -73,11 +75,14 @@ def _date_of_birth(c: Checker) -> DateOfBirth | None:
 def parse_profile(data: object, *, creating: bool) -> ProfileBody:
     c = Checker(data)
     v = c.read_all(PROFILE_RULES)
+    customer_id = normalize_customer_id(v["merchantCustomerId"] or "")
+    if v["merchantCustomerId"] is not None and customer_id is None:
+        c.fail("merchantCustomerId", CUSTOMER_ID_REFUSED)
     dob = c.nested("dateOfBirth", _date_of_birth)
-    if c.errors:
+    if c.errors or customer_id is None:
         raise invalid(c.errors)
     personal = ProfilePersonal(
-        merchant_customer_id=v["merchantCustomerId"],
+        merchant_customer_id=customer_id,
         first_name=v["firstName"],
         middle_name=v["middleName"],
         last_name=v["lastName"],
