@@ -68,6 +68,13 @@ class ServerLimits:
             raise ValueError(f"VAULT_HTTP_* limits must be numbers: {exc}") from None
 
 
+def metrics_host(environ: Mapping[str, str] | None = None) -> str:
+    """Where the ops port (/metrics, /healthz, /readyz: no authentication) listens:
+    ``VAULT_METRICS_HOST``, loopback unless the deployment opens it (Kubernetes sets 0.0.0.0 so the
+    kubelet and Prometheus reach the pod IP; a NetworkPolicy admits only the monitoring namespace)."""
+    return (os.environ if environ is None else environ).get("VAULT_METRICS_HOST", "127.0.0.1")
+
+
 def _answer(kind: ErrorCode) -> web.Response:
     response = ApiError(kind, headers=SECURITY_HEADERS).response()
     response.force_close()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 import secrets
 import time
@@ -13,6 +11,7 @@ from typing import Literal
 
 import asyncpg
 
+from infra.pepper import Pepper
 from infra.sqlfiles import load_sql
 from infra.throttle import FailureLimiter
 
@@ -44,18 +43,17 @@ class IssuedKey:
         return f"{self.key_id}:{self.secret}"
 
 
-def _digest(secret: str) -> bytes:
-    return hashlib.sha256(secret.encode()).digest()
-
-
 async def create_merchant(pool: asyncpg.Pool, name: str) -> uuid.UUID:
     return uuid.UUID(str(await pool.fetchval(_UPSERT_MERCHANT, uuid.uuid4(), name)))
 
 
-async def issue_api_key(pool: asyncpg.Pool, merchant_id: uuid.UUID, kind: KeyKind) -> IssuedKey:
+async def issue_api_key(
+    pool: asyncpg.Pool, merchant_id: uuid.UUID, kind: KeyKind, pepper: Pepper | None = None
+) -> IssuedKey:
     key_id = f"{'sut' if kind == 'single_use' else 'key'}-{secrets.token_hex(8)}"
     secret = f"B-{secrets.token_urlsafe(32)}"
-    await pool.execute(_INSERT_KEY, key_id, merchant_id, kind, _digest(secret))
+    digest, peppered = (pepper or Pepper.from_env()).digest(secret)
+    await pool.execute(_INSERT_KEY, key_id, merchant_id, kind, digest, peppered)
     return IssuedKey(merchant_id=merchant_id, key_id=key_id, secret=secret, kind=kind)
 
 
@@ -64,6 +62,7 @@ class _Entry:
     expires: float
     principal: Principal | None  # None: no such (unrevoked) key
     digest: bytes
+    peppered: bool
 
 
 _NO_DIGEST = b"\0" * 32
@@ -86,8 +85,10 @@ class Authenticator:
         ttl: float | None = None,
         *,
         limiter: FailureLimiter | None = None,
+        pepper: Pepper | None = None,
         max_cached: int = 100_000,
     ) -> None:
+        self._pepper = pepper or Pepper.from_env()
         self._pool = pool
         self._ttl = float(os.environ.get("VAULT_AUTH_CACHE_SECONDS", "30")) if ttl is None else ttl
         self._limiter = limiter or FailureLimiter("vault-api")
@@ -99,7 +100,7 @@ class Authenticator:
 
     async def _verify(self, key_id: str, secret: str) -> Principal | None:
         entry = await self._entry(key_id)
-        matches = hmac.compare_digest(_digest(secret), entry.digest)
+        matches = self._pepper.matches(secret, entry.digest, entry.peppered)
         return entry.principal if matches and secret else None
 
     async def _entry(self, key_id: str) -> _Entry:
@@ -108,12 +109,13 @@ class Authenticator:
         if entry is None or entry.expires < now:
             row = await self._pool.fetchrow(_LOOKUP, key_id)
             if row["merchant_id"] is None:
-                entry = _Entry(now + self._ttl, None, _NO_DIGEST)
+                entry = _Entry(now + self._ttl, None, _NO_DIGEST, self._pepper.configured)
             else:
                 principal = Principal(
                     merchant_id=row["merchant_id"], key_id=key_id, kind=row["kind"]
                 )
-                entry = _Entry(now + self._ttl, principal, bytes(row["secret_sha256"]))
+                digest = bytes(row["secret_sha256"])
+                entry = _Entry(now + self._ttl, principal, digest, row["secret_peppered"])
             self._cache.pop(key_id, None)
             self._cache[key_id] = entry
             if len(self._cache) > self._max_cached:

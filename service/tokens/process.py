@@ -10,6 +10,7 @@ import asyncpg
 from aiohttp import web
 
 from events.topics import ensure_topic
+from infra.http_server import metrics_host
 from infra.lifecycle import Site, run_process
 from infra.probes import Readiness, kafka_check
 from infra.supervision import sleep_or_stop
@@ -23,7 +24,7 @@ from service.tokens.sealing import RecordCipher
 from service.tokens.store import TokenStore
 
 log = logging.getLogger(__name__)
-METRICS_HOST = "0.0.0.0"  # noqa: S104 - scraped and probed from outside the pod
+METRICS_HOST = metrics_host()
 
 
 def keyring_from(settings: Settings) -> TokenKeyring:

@@ -290,6 +290,7 @@ def test_processes_bind_and_run_as_expected(target: str) -> None:
     assert cfg["VAULT_API_HOST"] == "0.0.0.0"
     assert cfg["VAULT_TOKENS_HOST"] == "0.0.0.0"
     assert cfg["VAULT_METRICS_PORT"] == "9100"
+    assert cfg["VAULT_METRICS_HOST"] == "0.0.0.0"
     args = {
         d["metadata"]["name"]: d["spec"]["template"]["spec"]["containers"][0]["args"][0]
         for d in of_kind(objects, "Deployment")
