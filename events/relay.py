@@ -26,6 +26,7 @@ from aiokafka import AIOKafkaProducer
 from events import metrics
 from events.envelope import KafkaEnvelope, RecordedEvent, stream_subject
 from events.store import PostgresEventStore
+from infra.kafka_security import kafka_security
 from infra.sqlfiles import load_sql
 from infra.supervision import keep_running, sleep_or_stop
 
@@ -96,6 +97,7 @@ class Relay:
                 return
             producer = AIOKafkaProducer(
                 bootstrap_servers=self._settings.bootstrap_servers,
+                **kafka_security(),
                 enable_idempotence=True,  # forces acks=all
                 acks="all",
                 linger_ms=2,

@@ -23,6 +23,7 @@ import msgspec
 from aiokafka import AIOKafkaProducer
 
 from events import metrics as event_metrics
+from infra.kafka_security import kafka_security
 from infra.sqlfiles import load_sql
 from infra.supervision import keep_running, sleep_or_stop
 from service.tokens import metrics
@@ -135,6 +136,7 @@ class AuditPublisher:
             self.is_leader = True
             producer = AIOKafkaProducer(
                 bootstrap_servers=self._settings.bootstrap_servers,
+                **kafka_security(),
                 enable_idempotence=True,
                 acks="all",
                 linger_ms=2,
