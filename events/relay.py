@@ -26,6 +26,7 @@ from aiokafka import AIOKafkaProducer
 from events import metrics
 from events.envelope import KafkaEnvelope, RecordedEvent, stream_subject
 from events.store import PostgresEventStore
+from infra.db import ssl_options
 from infra.kafka_security import kafka_security
 from infra.sqlfiles import load_sql
 from infra.supervision import keep_running, sleep_or_stop
@@ -91,7 +92,7 @@ class Relay:
         )
 
     async def _lead(self, stop: asyncio.Event) -> None:
-        conn = await asyncpg.connect(self._settings.database_url)
+        conn = await asyncpg.connect(self._settings.database_url, **ssl_options())
         try:
             if not await self._acquire_leadership(conn, stop):
                 return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import ssl
 from dataclasses import dataclass, field
+from typing import Any
 
 import asyncpg
 
@@ -66,12 +67,19 @@ async def create_pool(settings: PoolSettings, *, max_size: int | None = None) ->
             "application_name": settings.application_name,
         },
         reset=keep_session,
-        **_ssl_argument(settings),
+        **ssl_options(settings.ssl_mode, settings.ssl_root_cert),
     )
     assert pool is not None
     return pool
 
 
-def _ssl_argument(settings: PoolSettings) -> dict[str, ssl.SSLContext | bool]:
-    chosen = ssl_context(settings.ssl_mode, settings.ssl_root_cert)
+def ssl_options(mode: str | None = None, root_cert: str | None = None) -> dict[str, Any]:
+    """Keyword arguments for ``asyncpg.connect``/``create_pool``: ``ssl`` for the given sslmode, or
+    for VAULT_DB_SSLMODE/VAULT_DB_SSLROOTCERT; nothing when unset (the URL decides). Every
+    connection of the vault takes them: pools, the relay, the audit publisher, migrations."""
+    if mode is None:
+        mode = os.environ.get("VAULT_DB_SSLMODE", "")
+    if root_cert is None:
+        root_cert = os.environ.get("VAULT_DB_SSLROOTCERT", "")
+    chosen = ssl_context(mode, root_cert)
     return {} if chosen is None else {"ssl": chosen}

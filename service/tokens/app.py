@@ -15,7 +15,7 @@ import asyncpg
 import msgspec
 from aiohttp import web
 
-from infra.db import keep_session
+from infra.db import keep_session, ssl_options
 from infra.http import basic_credentials
 from infra.http import request_context as request_context_for
 from infra.probes import Readiness
@@ -275,6 +275,7 @@ def create_app(
                 "application_name": "customer-vault-tokens",
             },
             reset=keep_session,  # see infra/db.py
+            **ssl_options(),
         )
         assert pool is not None
         app[STORE] = TokenStore(

@@ -23,6 +23,7 @@ import msgspec
 from aiokafka import AIOKafkaProducer
 
 from events import metrics as event_metrics
+from infra.db import ssl_options
 from infra.kafka_security import kafka_security
 from infra.sqlfiles import load_sql
 from infra.supervision import keep_running, sleep_or_stop
@@ -127,7 +128,7 @@ class AuditPublisher:
         )
 
     async def _lead(self, stop: asyncio.Event) -> None:
-        conn = await asyncpg.connect(self._settings.database_url)
+        conn = await asyncpg.connect(self._settings.database_url, **ssl_options())
         try:
             while not await conn.fetchval(_TRY_LOCK):
                 if stop.is_set():

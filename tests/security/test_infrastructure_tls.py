@@ -153,3 +153,20 @@ async def test_kafka_refuses_what_is_not_configured_right(
         async with asyncio.timeout(30):
             await producer.start()
     await producer.stop()
+
+
+async def test_every_connection_takes_the_sslmode_from_the_environment(
+    postgres: LocalPostgres, pki: Pki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migrations (like the relay and the audit publisher) connect with ``db.ssl_options()``."""
+    monkeypatch.setenv("VAULT_DB_SSLMODE", "verify-full")
+    monkeypatch.setenv("VAULT_DB_SSLROOTCERT", str(make_pki(tmp_path / "other").ca))
+    with pytest.raises(ssl.SSLCertVerificationError):
+        await migrate(postgres.url)
+    monkeypatch.setenv("VAULT_DB_SSLROOTCERT", str(pki.ca))
+    await migrate(postgres.url)
+    pool = await db.create_pool(db.PoolSettings(url=postgres.url), max_size=1)
+    try:
+        assert await pool.fetchval("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+    finally:
+        await pool.close()
