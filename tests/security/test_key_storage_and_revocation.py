@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator
 
@@ -21,20 +19,10 @@ from service.api.app import create_app
 from service.api.auth import IssuedKey, issue_api_key
 from service.settings import Settings
 from tests.conftest import serve
+from tests.e2e.test_cli import vault
 
 PEPPER = "p" * 16 + "e" * 16 + "pper-for-tests"
 PROFILES = "/customervault/v1/profiles?merchantCustomerId=nobody"
-
-
-def vault(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "service", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 async def _status(url: str, key: IssuedKey) -> int:
