@@ -20,6 +20,8 @@ token service's audit log and Kafka topic).
 from __future__ import annotations
 
 import asyncio
+import functools
+import ipaddress
 import math
 import os
 import time
@@ -27,6 +29,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from aiohttp import web
 from prometheus_client import Counter
 
 from infra.errors import ApiError, ErrorCode
@@ -167,6 +170,46 @@ class FailureLimiter:
         if result is None:
             self.failed(source, key_id)
         return result
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@functools.cache
+def _trusted(spec: str) -> tuple[Network, ...]:
+    try:
+        return tuple(ipaddress.ip_network(part.strip()) for part in spec.split(",") if part.strip())
+    except ValueError as exc:
+        raise ValueError(f"VAULT_TRUSTED_PROXIES must be CIDRs: {exc}") from None
+
+
+def _is_trusted(address: str, trusted: tuple[Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in trusted)
+
+
+def client_address(request: web.Request, trusted_proxies: str | None = None) -> str:
+    """The address failures are counted against. Behind an ingress every request comes from the
+    proxy, which would make one guesser throttle everyone: when the peer is a trusted proxy
+    (``VAULT_TRUSTED_PROXIES``, CIDRs), the nearest ``X-Forwarded-For`` entry that is not itself
+    a trusted proxy is taken instead (entries further left are the client's to forge)."""
+    spec = (
+        os.environ.get("VAULT_TRUSTED_PROXIES", "") if trusted_proxies is None else trusted_proxies
+    )
+    trusted = _trusted(spec)
+    peer = request.remote or ""
+    if not trusted or not _is_trusted(peer, trusted):
+        return peer
+    hops = [
+        hop.strip() for hop in ",".join(request.headers.getall("X-Forwarded-For", [])).split(",")
+    ]
+    for hop in reversed([hop for hop in hops if hop]):
+        if not _is_trusted(hop, trusted):
+            return hop[:64]
+    return peer
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from infra.db import keep_session, ssl_options
 from infra.http import basic_credentials
 from infra.http import request_context as request_context_for
 from infra.probes import Readiness
-from infra.throttle import FailureLimiter
+from infra.throttle import FailureLimiter, client_address
 from service.api import errors
 from service.api.errors import FieldError, PaysafeError
 from service.settings import Settings
@@ -87,7 +87,7 @@ async def authentication(request: web.Request, handler: Handler) -> web.StreamRe
     ):  # infra.throttle: 429 once a source or client id used up its failures
         authenticate = request.app[AUTHENTICATOR].authenticate
         caller = await _LIMITER.guard(
-            request.remote or "", credentials[0], authenticate, *credentials
+            client_address(request), credentials[0], authenticate, *credentials
         )
     if caller is None:
         if request.method == "POST" and request.path == RESOLVE_PATH:

@@ -10,10 +10,18 @@ from collections.abc import AsyncIterator
 import aiohttp
 import asyncpg
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import make_mocked_request
 from prometheus_client import REGISTRY
 
 from events.crypto import Keyring
-from infra.throttle import FailedLogins, FailedLoginTally, FailureLimiter, ThrottleSettings
+from infra.throttle import (
+    FailedLogins,
+    FailedLoginTally,
+    FailureLimiter,
+    ThrottleSettings,
+    client_address,
+)
 from service.api.app import create_app
 from service.api.auth import IssuedKey, create_merchant, issue_api_key
 from service.settings import Settings
@@ -137,3 +145,26 @@ async def test_failed_logins_are_audited_once_per_source_and_window() -> None:
         FailedLogins("10.0.0.2", None, 1),
     ]
     assert tally.drain() == []
+
+
+def test_the_client_behind_a_trusted_proxy_is_counted_not_the_proxy() -> None:
+    def request(peer: str, forwarded: str | None) -> web.Request:
+        headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+        return make_mocked_request("GET", "/", headers=headers, transport=_Peer(peer))
+
+    proxies = "10.0.0.0/8"
+    assert client_address(request("10.1.2.3", "203.0.113.7"), proxies) == "203.0.113.7"
+    # Entries left of the first untrusted hop are the client's own claim: not believed.
+    forged = request("10.1.2.3", "198.51.100.1, 203.0.113.7, 10.9.9.9")
+    assert client_address(forged, proxies) == "203.0.113.7"
+    # A peer that is not a trusted proxy is counted itself, whatever it forwards.
+    assert client_address(request("203.0.113.9", "198.51.100.1"), proxies) == "203.0.113.9"
+    assert client_address(request("10.1.2.3", "198.51.100.1"), "") == "10.1.2.3"
+
+
+class _Peer:
+    def __init__(self, address: str) -> None:
+        self._address = address
+
+    def get_extra_info(self, name: str, default: object = None) -> object:
+        return (self._address, 12345) if name == "peername" else default
