@@ -26,6 +26,8 @@ from aiokafka import AIOKafkaProducer
 from events import metrics
 from events.envelope import KafkaEnvelope, RecordedEvent, stream_subject
 from events.store import PostgresEventStore
+from infra.db import ssl_options
+from infra.kafka_security import kafka_security
 from infra.sqlfiles import load_sql
 from infra.supervision import keep_running, sleep_or_stop
 
@@ -90,12 +92,13 @@ class Relay:
         )
 
     async def _lead(self, stop: asyncio.Event) -> None:
-        conn = await asyncpg.connect(self._settings.database_url)
+        conn = await asyncpg.connect(self._settings.database_url, **ssl_options())
         try:
             if not await self._acquire_leadership(conn, stop):
                 return
             producer = AIOKafkaProducer(
                 bootstrap_servers=self._settings.bootstrap_servers,
+                **kafka_security(),
                 enable_idempotence=True,  # forces acks=all
                 acks="all",
                 linger_ms=2,

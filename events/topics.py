@@ -7,6 +7,8 @@ import logging
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
+from infra.kafka_security import kafka_security
+
 log = logging.getLogger(__name__)
 
 
@@ -18,7 +20,7 @@ async def ensure_topic(
     replication_factor: int,
     configs: dict[str, str] | None = None,
 ) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **kafka_security())
     await admin.start()
     try:
         if name in await admin.list_topics():

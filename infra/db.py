@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+import ssl
+from dataclasses import dataclass, field
+from typing import Any
 
 import asyncpg
+
+SSL_MODES = ("", "disable", "require", "verify-ca", "verify-full")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -15,6 +20,30 @@ class PoolSettings:
     idle_in_transaction_timeout_ms: int = 10_000
     statement_timeout_ms: int = 10_000
     application_name: str = "customer-vault"
+    # VAULT_DB_SSLMODE / VAULT_DB_SSLROOTCERT (docs/configuration.md); empty: as DATABASE_URL says
+    # (its own sslmode/sslrootcert parameters, which also reach the relay's and migrations'
+    # connections), else asyncpg's default.
+    ssl_mode: str = field(default_factory=lambda: os.environ.get("VAULT_DB_SSLMODE", ""))
+    ssl_root_cert: str = field(default_factory=lambda: os.environ.get("VAULT_DB_SSLROOTCERT", ""))
+
+
+def ssl_context(mode: str, root_cert: str = "") -> ssl.SSLContext | bool | None:
+    """What asyncpg's ``ssl=`` takes for a libpq-style ``sslmode``: None leaves the URL's choice.
+    verify-full checks the chain against ``root_cert`` and the host name; verify-ca only the chain;
+    require encrypts without verifying (it protects against passive eavesdropping only)."""
+    if mode not in SSL_MODES:
+        raise ValueError(f"VAULT_DB_SSLMODE must be one of {', '.join(SSL_MODES[1:])}")
+    if not mode:
+        return None
+    if mode == "disable":
+        return False
+    context = ssl.create_default_context(cafile=root_cert or None)
+    if mode == "require":
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    elif mode == "verify-ca":
+        context.check_hostname = False
+    return context
 
 
 async def keep_session(connection: asyncpg.Connection) -> None:
@@ -38,6 +67,19 @@ async def create_pool(settings: PoolSettings, *, max_size: int | None = None) ->
             "application_name": settings.application_name,
         },
         reset=keep_session,
+        **ssl_options(settings.ssl_mode, settings.ssl_root_cert),
     )
     assert pool is not None
     return pool
+
+
+def ssl_options(mode: str | None = None, root_cert: str | None = None) -> dict[str, Any]:
+    """Keyword arguments for ``asyncpg.connect``/``create_pool``: ``ssl`` for the given sslmode, or
+    for VAULT_DB_SSLMODE/VAULT_DB_SSLROOTCERT; nothing when unset (the URL decides). Every
+    connection of the vault takes them: pools, the relay, the audit publisher, migrations."""
+    if mode is None:
+        mode = os.environ.get("VAULT_DB_SSLMODE", "")
+    if root_cert is None:
+        root_cert = os.environ.get("VAULT_DB_SSLROOTCERT", "")
+    chosen = ssl_context(mode, root_cert)
+    return {} if chosen is None else {"ssl": chosen}

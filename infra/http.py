@@ -72,8 +72,12 @@ def request_context(app_name: str, headers: Callable[[str], Mapping[str, str]]) 
 
 def basic_credentials(request: web.Request) -> tuple[str, str] | None:
     """(user, password) of an HTTP Basic Authorization header; None when there is none (5280),
-    ("", "") when it is not decodable (treated as wrong credentials, 5279)."""
-    scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
+    ("", "") when it is not decodable or there are several (treated as wrong credentials, 5279):
+    which of two headers counts differs between proxies and servers, so neither does."""
+    headers = request.headers.getall("Authorization", [])
+    if len(headers) > 1:
+        return ("", "")
+    scheme, _, encoded = (headers[0] if headers else "").partition(" ")
     if scheme.lower() != "basic" or not encoded.strip():
         return None
     try:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from infra.http_server import ServerRunner
 from infra.probes import Readiness, ops_app
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ async def run_process(
     runners: list[web.AppRunner] = []
     all_sites = [*(sites or []), Site(ops_app(readiness), metrics_host, metrics_port)]
     for site in all_sites:
-        runner = web.AppRunner(site.app, shutdown_timeout=grace_seconds, access_log=None)
+        runner: web.AppRunner = ServerRunner(site.app, shutdown_timeout=grace_seconds)
         await runner.setup()
         await web.TCPSite(runner, site.host, site.port).start()
         runners.append(runner)

@@ -8,6 +8,8 @@ from aiohttp import web
 from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from infra.kafka_security import kafka_security
+
 ReadinessCheck = Callable[[], Awaitable[None]]
 """Raises when a dependency is not usable; its name is the key it is registered under."""
 
@@ -22,7 +24,9 @@ def kafka_check(bootstrap_servers: str) -> ReadinessCheck:
     """Readiness of a Kafka dependency: the cluster answers a metadata request."""
 
     async def kafka() -> None:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=3000)
+        admin = AIOKafkaAdminClient(
+            bootstrap_servers=bootstrap_servers, request_timeout_ms=3000, **kafka_security()
+        )
         await admin.start()
         try:
             await admin.describe_cluster()

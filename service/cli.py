@@ -40,6 +40,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     create = msub.add_parser("create", help="create a merchant (if new) and issue an API key")
     create.add_argument("name")
     create.add_argument("--kind", choices=["server", "single_use"], default="server")
+    revoke = msub.add_parser(
+        "revoke", help="revoke an API key (effective within the auth cache time)"
+    )
+    revoke.add_argument("key_id")
+    msub.add_parser("pepper", help="convert stored SHA-256 key digests to peppered HMACs")
     tokens = sub.add_parser("tokens", help="run the token service (or manage its clients)")
     tsub = tokens.add_subparsers(dest="action")
     clients = tsub.add_parser("clients", help="token-service clients")
@@ -104,6 +109,10 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             await operations.migrate(settings)
         case "rebuild":
             await operations.rebuild(settings, _keyring(settings), args.view)
+        case "merchants" if args.action == "revoke":
+            return await operations.revoke_key(settings, args.key_id)
+        case "merchants" if args.action == "pepper":
+            await operations.pepper_keys(settings)
         case "merchants":
             await operations.create_merchant(settings, args.name, args.kind)
         case "tokens":

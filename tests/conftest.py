@@ -28,6 +28,7 @@ from aiohttp import web
 from devstack import Endpoints, LocalStack
 from events.crypto import Keyring
 from events.topics import ensure_topic
+from infra.http_server import ServerRunner
 from infra.logs import json_handler
 from service.admin.migrations import migrate
 from service.api.app import create_app
@@ -78,7 +79,7 @@ async def pool(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
 
 
 async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
-    runner = web.AppRunner(app, shutdown_timeout=5)
+    runner = ServerRunner(app, shutdown_timeout=5)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -191,6 +192,10 @@ SUITE_LOG = pytest.StashKey[Path]()
 def pytest_configure(config: pytest.Config) -> None:
     """Every log record the in-process code emits during the run also goes through the production
     JSON formatter into one file, checked line by line when the session ends."""
+    # The whole suite talks from 127.0.0.1 and many tests fail authentication on purpose; the
+    # limits themselves are tested in tests/security/test_credential_guessing.py.
+    os.environ.setdefault("VAULT_AUTH_MAX_FAILURES_PER_SOURCE", "100000")
+    os.environ.setdefault("VAULT_AUTH_MAX_FAILURES_PER_KEY", "100000")
     path = Path(tempfile.mkdtemp(prefix="vault-suite-log-")) / "suite.jsonl"
     config.stash[SUITE_LOG] = path
     root = logging.getLogger()

@@ -38,11 +38,16 @@ strimzi_crd="$work/043-Crd-kafkatopic.yaml"
 "$java" -cp "$(cat "$work/strimzi.cp")" io.strimzi.crdgenerator.CrdGenerator \
   --crd-api-version v1 --api-versions v1beta2,v1 --storage-version v1beta2 --yaml \
   "io.strimzi.api.kafka.model.topic.KafkaTopic=$strimzi_crd"
+strimzi_user_crd="$work/044-Crd-kafkauser.yaml"
+"$java" -cp "$(cat "$work/strimzi.cp")" io.strimzi.crdgenerator.CrdGenerator \
+  --crd-api-version v1 --api-versions v1beta2,v1 --storage-version v1beta2 --yaml \
+  "io.strimzi.api.kafka.model.user.KafkaUser=$strimzi_user_crd"
 
 # 3. Extract each served version's openAPIV3Schema.
 "$python" "$here/crd_extract.py" "$prom_crd" "$here"
 "$python" "$here/crd_extract.py" "$cnpg_crd" "$here"
 "$python" "$here/crd_extract.py" "$strimzi_crd" "$here"
+"$python" "$here/crd_extract.py" "$strimzi_user_crd" "$here"
 
 # 4. Record what they came from.
 {
@@ -50,5 +55,6 @@ strimzi_crd="$work/043-Crd-kafkatopic.yaml"
   sha256sum "$prom_crd" | sed "s#  .*#  prometheus-operator@$PROM_OPERATOR_VERSION example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml#"
   sha256sum "$cnpg_crd" | sed "s#  .*#  cloudnative-pg@$CNPG_VERSION config/crd/bases/postgresql.cnpg.io_clusters.yaml#"
   sha256sum "$strimzi_crd" | sed "s#  .*#  strimzi api 0.51.0 + crd-generator 1.2.0: KafkaTopic CRD#"
+  sha256sum "$strimzi_user_crd" | sed "s#  .*#  strimzi api 0.51.0 + crd-generator 1.2.0: KafkaUser CRD#"
 } > "$here/SOURCES.sha256"
 echo "refreshed: $(cd "$here" && ls -d */)"

@@ -19,6 +19,7 @@ import msgspec
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
 from events.envelope import KafkaEnvelope, RecordedEvent
+from infra.kafka_security import kafka_security
 from infra.sqlfiles import load_sql
 from projections.rows import Projection
 from projections.runners import metrics
@@ -99,6 +100,7 @@ class Projector:
         consumer = AIOKafkaConsumer(
             s.topic,
             bootstrap_servers=s.bootstrap_servers,
+            **kafka_security(),
             group_id=f"{s.group_prefix}.{self._projection.name}",
             enable_auto_commit=False,
             auto_offset_reset="earliest",

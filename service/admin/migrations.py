@@ -7,6 +7,7 @@ import logging
 
 import asyncpg
 
+from infra.db import ssl_options
 from infra.sqlfiles import load_sql
 from service.tokens.schema import TOKEN_MIGRATIONS
 
@@ -27,6 +28,7 @@ VAULT_MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("projections", "schema/customer_search.sql"),
     ("projections", "schema/instrument_views.sql"),
     ("service", "schema/vault_app_grants.sql"),
+    ("service", "schema/api_keys_pepper.sql"),
 )
 # Applied by name, so the two lists can each grow at their end independently.
 MIGRATIONS = VAULT_MIGRATIONS + TOKEN_MIGRATIONS
@@ -39,7 +41,7 @@ class MigrationChanged(Exception):
 
 async def migrate(database_url: str) -> list[str]:
     """Apply pending migrations; return the names applied by this call."""
-    conn = await asyncpg.connect(database_url)
+    conn = await asyncpg.connect(database_url, **ssl_options())
     applied_now: list[str] = []
     try:
         await conn.execute("SELECT pg_advisory_lock($1)", _LOCK_KEY)

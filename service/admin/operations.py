@@ -1,4 +1,4 @@
-"""One-shot operations: migrate, rebuild a view, create merchants and keys."""
+"""One-shot operations: migrate, rebuild a view, create merchants and keys, revoke and pepper keys."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from events.crypto import Keyring
 from events.personal_keys import PersonalDataKeys
 from events.store import PostgresEventStore
 from infra import db
+from infra.pepper import Pepper
 from projections.catalog import PROJECTIONS
 from projections.profile_view import PROFILE_VIEW
 from projections.runners.decoding import EventDecoder
 from projections.runners.rebuild import rebuild as rebuild_view
+from service.admin import merchants as merchant_keys
 from service.admin.migrations import migrate as apply_migrations
 from service.api import auth as merchants
 from service.api.auth import KeyKind
@@ -59,3 +61,25 @@ async def create_merchant(settings: Settings, name: str, kind: KeyKind) -> None:
         await pool.close()
     # Shown once: only a digest of the secret is stored.
     print(f"merchant_id={merchant_id}\nkey_id={key.key_id}\nsecret={key.secret}\nkind={key.kind}")
+
+
+async def revoke_key(settings: Settings, key_id: str) -> int:
+    pool = await db.create_pool(settings.pool(), max_size=1)
+    try:
+        revoked = await merchant_keys.revoke_key(pool, key_id)
+    finally:
+        await pool.close()
+    if not revoked:
+        print(f"vault: no active API key {key_id!r}", file=sys.stderr)
+        return 1
+    print(f"revoked {key_id}: refused everywhere within the authenticator cache time")
+    return 0
+
+
+async def pepper_keys(settings: Settings) -> None:
+    pool = await db.create_pool(settings.pool(), max_size=1)
+    try:
+        count = await merchant_keys.pepper_keys(pool, Pepper.from_env())
+    finally:
+        await pool.close()
+    print(f"peppered {count} API key digest(s)")

@@ -25,7 +25,8 @@ async def read_json(request: web.Request) -> Any:
         return {}
     try:
         return msgspec.json.decode(body)
-    except (msgspec.DecodeError, RecursionError):  # RecursionError: absurdly deep nesting
+    # RecursionError: absurdly deep nesting; UnicodeDecodeError: invalid UTF-8 inside a string.
+    except (msgspec.DecodeError, RecursionError, UnicodeDecodeError):
         raise PaysafeError(errors.NOT_PARSEABLE) from None
 
 

@@ -10,6 +10,7 @@ from aiohttp import web
 from infra.errors import ErrorTable, error_middleware, framework_errors
 from infra.http import basic_credentials
 from infra.http import request_context as request_context_for
+from infra.throttle import client_address
 from service.adapters.token_service import TokenRefused, TokenServiceUnavailable
 from service.api import errors
 from service.api.auth import Authenticator, Principal
@@ -104,8 +105,8 @@ async def authentication(request: web.Request, handler: Handler) -> web.StreamRe
     if credentials is None:
         raise PaysafeError(errors.MISSING_CREDENTIALS, headers=_WWW_AUTHENTICATE)
     key_id, secret = credentials
-    principal = (
-        await request.app[AUTHENTICATOR].authenticate(key_id, secret) if key_id and secret else None
+    principal = await request.app[AUTHENTICATOR].authenticate(
+        key_id, secret, client_address(request)
     )
     if principal is None:
         raise PaysafeError(errors.INVALID_CREDENTIALS, headers=_WWW_AUTHENTICATE)

@@ -31,6 +31,8 @@ from service.api.middleware import principal
 from service.api.routing import url_for
 from service.api.wire import parse_address, parse_profile
 from service.domain import profile as aggregate
+from service.domain.customer_ids import REFUSED as CUSTOMER_ID_REFUSED
+from service.domain.customer_ids import normalize_customer_id
 from service.domain.errors import AddressNotFound, ProfileNotFound
 
 
@@ -102,9 +104,9 @@ async def get_profile(request: web.Request) -> web.Response:
 
 async def find_profile(request: web.Request) -> web.Response:
     """GET /profiles?merchantCustomerId=… (Paysafe §3.1.6); the vault has no list endpoint."""
-    customer_id = query_value(request, "merchantCustomerId")
+    customer_id = normalize_customer_id(query_value(request, "merchantCustomerId"))
     if not customer_id:
-        raise errors.invalid([FieldError("merchantCustomerId", "may not be empty")])
+        raise errors.invalid([FieldError("merchantCustomerId", CUSTOMER_ID_REFUSED)])
     matches = await request.app[VIEW].profiles_by_customer_id(
         principal(request).merchant_id, customer_id
     )

@@ -140,13 +140,13 @@ PUBLIC_BASE_URL = web.AppKey("public_base_url", str)
 
 
 def public_url(request: web.Request, path: str) -> str:
-    """``path`` on the configured public base URL, else on the request's origin."""
-    base = request.config_dict[PUBLIC_BASE_URL] or f"{request.scheme}://{request.host}"
-    return f"{base}{path}"
+    """VAULT_PUBLIC_BASE_URL + path, or the bare path (a relative reference): never built from the
+    Host header, which the client chooses (``Host: evil.example/x?`` made the Location point away)."""
+    return f"{request.config_dict[PUBLIC_BASE_URL]}{path}"
 
 
 def url_for(request: web.Request, name: str, **parts: object) -> str:
-    """The absolute URL of resource ``name`` of the /customervault/v1 application."""
+    """The URL of resource ``name`` of the /customervault/v1 application (see ``public_url``)."""
     app = request.config_dict[SUB_APP]
     fixed = dict(_FIXED.findall(app[OPERATIONS][name].path))  # e.g. {kind:ach}
     variables = {**fixed, **{k: str(v) for k, v in parts.items()}, "_": ""}

@@ -20,6 +20,8 @@ from service.api.validation import (
     Rule,
     Text,
 )
+from service.domain.customer_ids import REFUSED as CUSTOMER_ID_REFUSED
+from service.domain.customer_ids import normalize_customer_id
 from service.domain.profile import ACTIVE
 
 NOT_FOUND = "The specified value does not exist in the system."
@@ -176,11 +178,14 @@ PROFILE = Body(
 def parse_profile(data: object, *, creating: bool) -> ProfileBody:
     c = Checker(data)
     v = c.read_all(PROFILE_RULES)
+    customer_id = normalize_customer_id(v["merchantCustomerId"] or "")
+    if v["merchantCustomerId"] is not None and customer_id is None:
+        c.fail("merchantCustomerId", CUSTOMER_ID_REFUSED)
     dob = c.read(PROFILE["dateOfBirth"])
-    if c.errors:
+    if c.errors or customer_id is None:
         raise invalid(c.errors)
     personal = ProfilePersonal(
-        merchant_customer_id=v["merchantCustomerId"],
+        merchant_customer_id=customer_id,
         first_name=v["firstName"],
         middle_name=v["middleName"],
         last_name=v["lastName"],

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from events.topics import ensure_topic
+from infra.http_server import metrics_host
 from infra.probes import Readiness, kafka_check
 from service.settings import Settings
 
-METRICS_HOST = "0.0.0.0"  # noqa: S104 - scraped and probed from outside the pod
+METRICS_HOST = metrics_host()
 
 
 def kafka_readiness(settings: Settings) -> Readiness:

@@ -15,10 +15,11 @@ import asyncpg
 import msgspec
 from aiohttp import web
 
-from infra.db import keep_session
+from infra.db import keep_session, ssl_options
 from infra.http import basic_credentials
 from infra.http import request_context as request_context_for
 from infra.probes import Readiness
+from infra.throttle import FailureLimiter, client_address
 from service.api import errors
 from service.api.errors import FieldError, PaysafeError
 from service.settings import Settings
@@ -44,6 +45,7 @@ RESOLVE_PATH = f"{PREFIX}/resolve"
 MAX_BODY_BYTES = 64 * 1024
 request_context = request_context_for("token-service", lambda _: {"Cache-Control": "no-store"})
 _WWW_AUTHENTICATE = {"WWW-Authenticate": 'Basic realm="token-service"'}
+_LIMITER = FailureLimiter("token-service")
 
 
 @web.middleware
@@ -80,8 +82,13 @@ async def authentication(request: web.Request, handler: Handler) -> web.StreamRe
         return await handler(request)
     credentials = basic_credentials(request)
     caller = None
-    if credentials is not None and credentials[0] and credentials[1]:
-        caller = await request.app[AUTHENTICATOR].authenticate(*credentials)
+    if (
+        credentials is not None
+    ):  # infra.throttle: 429 once a source or client id used up its failures
+        authenticate = request.app[AUTHENTICATOR].authenticate
+        caller = await _LIMITER.guard(
+            client_address(request), credentials[0], authenticate, *credentials
+        )
     if caller is None:
         if request.method == "POST" and request.path == RESOLVE_PATH:
             claimed = credentials[0][:64] if credentials and credentials[0] else None
@@ -268,6 +275,7 @@ def create_app(
                 "application_name": "customer-vault-tokens",
             },
             reset=keep_session,  # see infra/db.py
+            **ssl_options(),
         )
         assert pool is not None
         app[STORE] = TokenStore(

@@ -23,6 +23,8 @@ import msgspec
 from aiokafka import AIOKafkaProducer
 
 from events import metrics as event_metrics
+from infra.db import ssl_options
+from infra.kafka_security import kafka_security
 from infra.sqlfiles import load_sql
 from infra.supervision import keep_running, sleep_or_stop
 from service.tokens import metrics
@@ -126,7 +128,7 @@ class AuditPublisher:
         )
 
     async def _lead(self, stop: asyncio.Event) -> None:
-        conn = await asyncpg.connect(self._settings.database_url)
+        conn = await asyncpg.connect(self._settings.database_url, **ssl_options())
         try:
             while not await conn.fetchval(_TRY_LOCK):
                 if stop.is_set():
@@ -135,6 +137,7 @@ class AuditPublisher:
             self.is_leader = True
             producer = AIOKafkaProducer(
                 bootstrap_servers=self._settings.bootstrap_servers,
+                **kafka_security(),
                 enable_idempotence=True,
                 acks="all",
                 linger_ms=2,

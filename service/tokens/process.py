@@ -10,6 +10,8 @@ import asyncpg
 from aiohttp import web
 
 from events.topics import ensure_topic
+from infra.db import ssl_options
+from infra.http_server import metrics_host
 from infra.lifecycle import Site, run_process
 from infra.probes import Readiness, kafka_check
 from infra.supervision import sleep_or_stop
@@ -23,7 +25,7 @@ from service.tokens.sealing import RecordCipher
 from service.tokens.store import TokenStore
 
 log = logging.getLogger(__name__)
-METRICS_HOST = "0.0.0.0"  # noqa: S104 - scraped and probed from outside the pod
+METRICS_HOST = metrics_host()
 
 
 def keyring_from(settings: Settings) -> TokenKeyring:
@@ -87,7 +89,9 @@ async def purge_expired_until_stopped(
 
 
 async def _pool(settings: Settings) -> asyncpg.Pool:
-    pool = await asyncpg.create_pool(database_url(settings), min_size=1, max_size=2)
+    pool = await asyncpg.create_pool(
+        database_url(settings), min_size=1, max_size=2, **ssl_options()
+    )
     assert pool is not None
     return pool
 

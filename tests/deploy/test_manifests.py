@@ -36,6 +36,8 @@ CRD_SCHEMAS = {
     ("monitoring.coreos.com/v1", "ServiceMonitor"): "monitoring.coreos.com/servicemonitor_v1.json",
     ("kafka.strimzi.io/v1beta2", "KafkaTopic"): "kafka.strimzi.io/kafkatopic_v1beta2.json",
     ("kafka.strimzi.io/v1", "KafkaTopic"): "kafka.strimzi.io/kafkatopic_v1.json",
+    ("kafka.strimzi.io/v1beta2", "KafkaUser"): "kafka.strimzi.io/kafkauser_v1beta2.json",
+    ("kafka.strimzi.io/v1", "KafkaUser"): "kafka.strimzi.io/kafkauser_v1.json",
     ("postgresql.cnpg.io/v1", "Cluster"): "postgresql.cnpg.io/cluster_v1.json",
 }
 # Values that are secrets: only ever passed as NAME_FILE pointing into a mounted Secret.
@@ -290,6 +292,7 @@ def test_processes_bind_and_run_as_expected(target: str) -> None:
     assert cfg["VAULT_API_HOST"] == "0.0.0.0"
     assert cfg["VAULT_TOKENS_HOST"] == "0.0.0.0"
     assert cfg["VAULT_METRICS_PORT"] == "9100"
+    assert cfg["VAULT_METRICS_HOST"] == "0.0.0.0"
     args = {
         d["metadata"]["name"]: d["spec"]["template"]["spec"]["containers"][0]["args"][0]
         for d in of_kind(objects, "Deployment")
@@ -416,7 +419,7 @@ def test_token_service_ingress_only_from_the_api_and_payment_services(target: st
 @pytest.mark.parametrize("target", TARGETS)
 def test_egress_only_to_dns_postgres_kafka_and_the_token_service(target: str) -> None:
     objects = render(target)
-    allowed = {53: "kube-dns", 5432: "postgres", 9092: "kafka", 8081: "tokens"}
+    allowed = {53: "kube-dns", 5432: "postgres", 9092: "kafka", 9093: "kafka (TLS)", 8081: "tokens"}
     for name, labels in pod_labels(objects).items():
         for policy in policies_for(objects, labels, "Egress"):
             for rule in policy["spec"].get("egress", []):
@@ -426,7 +429,7 @@ def test_egress_only_to_dns_postgres_kafka_and_the_token_service(target: str) ->
                 assert ports <= set(allowed), f"{name}: egress on {ports}"
                 if 8081 in ports:
                     assert labels["app.kubernetes.io/component"] == "api", f"{name} -> tokens"
-                if 9092 in ports:
+                if ports & {9092, 9093}:
                     assert labels["app.kubernetes.io/component"] in ("relay", "projector", "tokens")
 
 
@@ -482,3 +485,22 @@ def test_prod_postgres_and_workloads_are_highly_available() -> None:
         assert hpa["spec"]["maxReplicas"] > hpa["spec"]["minReplicas"]
     (namespace,) = of_kind(objects, "Namespace")
     assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+
+
+def test_prod_talks_tls_to_postgres_and_sasl_ssl_to_kafka() -> None:
+    objects = render("overlays/prod")
+    cfg = config(objects)
+    assert cfg["VAULT_DB_SSLMODE"] == "verify-full"
+    assert cfg["VAULT_KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+    assert cfg["KAFKA_BOOTSTRAP_SERVERS"].endswith(":9093")
+    for name, spec in pod_specs(objects):
+        mounts = {m["mountPath"] for c in spec["containers"] for m in c.get("volumeMounts", [])}
+        assert cfg["VAULT_DB_SSLROOTCERT"].rsplit("/", 1)[0] in mounts, name
+        if name in (
+            "Deployment/vault-tokens",
+            "Deployment/vault-relay",
+            "Deployment/vault-projector",
+        ):
+            assert cfg["VAULT_KAFKA_SSL_CAFILE"].rsplit("/", 1)[0] in mounts, name
+            env = {v["name"]: v["value"] for c in spec["containers"] for v in c.get("env", [])}
+            assert env["VAULT_KAFKA_SASL_PASSWORD_FILE"].rsplit("/", 1)[0] in mounts, name

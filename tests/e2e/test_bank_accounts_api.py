@@ -61,7 +61,7 @@ async def test_bank_account_lifecycle(
     assert created.status == 201, created.text
     account = created.json
     bid = account["id"]
-    assert created.headers["Location"] == f"{client.base_url}{base}/{bid}"
+    assert created.headers["Location"] == f"{base}/{bid}"
     assert BANK_TOKEN.match(account["paymentToken"])
     assert account["status"] == "ACTIVE"
     assert account["lastDigits"] == number[-2:]
@@ -177,7 +177,7 @@ async def test_mandate_lifecycle(
     )
     assert MANDATE_TOKEN.match(mandate["paymentToken"])
     path = f"/customervault/v1/profiles/{pid}/mandates/{mid}"
-    assert created.headers["Location"] == f"{client.base_url}{path}"
+    assert created.headers["Location"] == f"{path}"
     assert (await client.request("GET", path)).json == mandate
 
     # BACS and SEPA purchases pay with the mandate's token: it resolves to the account.

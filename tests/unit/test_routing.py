@@ -1,6 +1,6 @@
 """The route tree: the /customervault/v1 application authenticates every request that reaches it
 (by the key kind its operation declares), the rest of the tree does not, and Location-style URLs
-come from the named resources on the public base URL or the request's origin."""
+come from the named resources on the public base URL (relative without one)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ SINGLE_USE = ("sut-device", "B-device")
 class _Keys:
     """Two known keys, one of each kind."""
 
-    async def authenticate(self, key_id: str, secret: str) -> Principal | None:
+    async def authenticate(self, key_id: str, secret: str, source: str = "") -> Principal | None:
         kinds: dict[tuple[str, str], KeyKind] = {SERVER: "server", SINGLE_USE: "single_use"}
         kind = kinds.get((key_id, secret))
         return None if kind is None else Principal(uuid.uuid4(), key_id, kind)
@@ -92,13 +92,15 @@ async def test_authentication_belongs_to_the_v1_application(
     assert await _code(client, method, path, key) == expected
 
 
-def test_url_for_names_resources_on_the_public_base_url_or_the_origin() -> None:
+def test_url_for_names_resources_on_the_public_base_url_never_the_host_header() -> None:
     tree = routes.route_tree()
-    for base, expected in (("", "http://vault.test:8080"), ("https://pay.example", None)):
+    # No public base URL: a relative reference, whatever Host the client sent.
+    for base in ("", "https://pay.example"):
         request = _request(tree, base)
         pid, cid = uuid.uuid4(), uuid.uuid4()
         url = routing.url_for(request, "card", pid=pid, cid=cid)
-        assert url == f"{expected or base}/customervault/v1/profiles/{pid}/cards/{cid}"
+        assert url == f"{base}/customervault/v1/profiles/{pid}/cards/{cid}"
+        assert "vault.test" not in url
         account = routing.url_for(request, "sepabankaccount", pid=pid, bid=cid)
         assert account.endswith(f"/customervault/v1/profiles/{pid}/sepabankaccounts/{cid}")
 

@@ -1,0 +1,31 @@
+"""Administration of merchant API keys: revoking one, peppering the stored digests."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from infra.pepper import Pepper
+from infra.sqlfiles import load_sql
+
+_REVOKE = load_sql("service", "queries/api_key_revoke.sql")
+_UNPEPPERED = load_sql("service", "queries/api_keys_unpeppered.sql")
+_PEPPER = load_sql("service", "queries/api_key_pepper.sql")
+
+
+async def revoke_key(pool: asyncpg.Pool, key_id: str) -> bool:
+    """Revoke an API key; False when there is no such unrevoked key. Replicas that cached the key
+    keep accepting it until their cache entry expires (``VAULT_AUTH_CACHE_SECONDS``)."""
+    return await pool.fetchval(_REVOKE, key_id) is not None
+
+
+async def pepper_keys(pool: asyncpg.Pool, pepper: Pepper) -> int:
+    """Convert every legacy SHA-256 digest to its peppered form (``infra.pepper``); returns how
+    many. Idempotent; run it after every replica has the pepper."""
+    if not pepper.configured:
+        raise ValueError("VAULT_SECRET_PEPPER (or VAULT_SECRET_PEPPER_FILE) is not set")
+    async with pool.acquire() as conn, conn.transaction():
+        rows = await conn.fetch(_UNPEPPERED)
+        await conn.executemany(
+            _PEPPER, [(row["key_id"], pepper.wrap(bytes(row["secret_sha256"]))) for row in rows]
+        )
+    return len(rows)
