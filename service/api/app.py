@@ -10,10 +10,11 @@ from events.crypto import Keyring
 from events.personal_keys import PersonalDataKeys
 from infra import db
 from infra.probes import Readiness
+from service.adapters.profile_store import postgres_profile_commands
 from service.adapters.token_service import TokenClient
 from service.api import bank_accounts, cards, profiles, search, single_use
 from service.api.auth import Authenticator
-from service.api.context import COMMANDS, TOKENS, VIEW
+from service.api.context import BANK_ACCOUNTS, CARDS, COMMANDS, PROFILES_SERVICE, VIEW
 from service.api.middleware import (
     AUTHENTICATOR,
     PUBLIC_BASE_URL,
@@ -23,7 +24,9 @@ from service.api.middleware import (
 )
 from service.api.openapi import openapi_document
 from service.api.views import ProfileView
-from service.application.profiles import ProfileCommands
+from service.application.bank_accounts import BankAccounts
+from service.application.cards import Cards
+from service.application.lifecycle import Profiles
 from service.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -53,9 +56,10 @@ def create_app(
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         pool = await db.create_pool(settings.pool())
-        app[COMMANDS] = ProfileCommands(
+        commands = postgres_profile_commands(
             pool, PersonalDataKeys(keyring), max_attempts=settings.command_max_attempts
         )
+        app[COMMANDS] = commands
         app[VIEW] = ProfileView(pool)
         tokens = TokenClient(
             settings.tokens_url,
@@ -64,7 +68,9 @@ def create_app(
             settings.tokens_timeout_seconds,
         )
         await tokens.start()
-        app[TOKENS] = tokens
+        app[CARDS] = cards = Cards(commands, tokens)
+        app[PROFILES_SERVICE] = Profiles(cards)
+        app[BANK_ACCOUNTS] = BankAccounts(commands, tokens)
         app[search.POOL] = pool
         app[AUTHENTICATOR] = Authenticator(pool)
 
