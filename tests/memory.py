@@ -103,8 +103,10 @@ class InMemoryProfileTransaction:
     async def claim_customer_id(
         self, merchant_id: uuid.UUID, customer_id: str, profile_id: uuid.UUID
     ) -> uuid.UUID | None:
-        holder = self.data.customer_ids.setdefault((merchant_id, customer_id), profile_id)
-        return None if holder == profile_id else holder
+        holder = self.data.customer_ids.get((merchant_id, customer_id))
+        if holder is None:
+            self.data.customer_ids[(merchant_id, customer_id)] = profile_id
+        return holder
 
     async def release_customer_id(self, profile_id: uuid.UUID) -> None:
         ids = self.data.customer_ids
@@ -135,7 +137,7 @@ class InMemoryProfileStore:
             self.data = scratch.data
 
     async def read_committed(self, after: tuple[int, int], limit: int) -> list[RecordedEvent]:
-        later = [e for e in self.data.committed if e.commit_position() > after]
+        later = [e for e in self.data.committed if e.commit_position > after]
         return later[:limit]
 
 
