@@ -67,9 +67,7 @@ class BankAccounts(ApplicationService):
             billing_address_id=details.billing_address_id,
             personal=details.personal,
         )
-        outcome = await self.destroy_token_unless(
-            actor, tokenized.token, self.run(actor, profile_id, command)
-        )
+        outcome = await self.run_with_fresh_token(actor, profile_id, tokenized.token, command)
         return outcome.state.bank_accounts[command.bank_account_id]
 
     async def update(
@@ -135,9 +133,7 @@ class BankAccounts(ApplicationService):
             reference=reference,
             status_change_date=status_change_date,
         )
-        outcome = await self.destroy_token_unless(
-            actor, tokenized.token, self.run(actor, profile_id, command)
-        )
+        outcome = await self.run_with_fresh_token(actor, profile_id, tokenized.token, command)
         return outcome.state.mandates[command.mandate_id]
 
     async def change_mandate_status(

@@ -173,9 +173,8 @@ class Cards(ApplicationService):
     async def add(self, actor: Actor, profile_id: uuid.UUID, card: CardDetails) -> Card:
         profile = await self.profile(actor, profile_id)
         new = await self.vault(actor, profile, card)
-        outcome = await self.destroy_token_unless(
-            actor, new.payment_token, self.run(actor, profile_id, c.AddCard(card=new))
-        )
+        command = c.AddCard(card=new)
+        outcome = await self.run_with_fresh_token(actor, profile_id, new.payment_token, command)
         return outcome.state.cards[new.card_id]
 
     async def _card(self, actor: Actor, profile_id: uuid.UUID, card_id: uuid.UUID) -> Card:

@@ -26,8 +26,8 @@ class Profiles(ApplicationService):
             return await self.run(actor, command.profile_id, command)
         new = await self.cards.vault(actor, None, card)
         with_card = dataclasses.replace(command, card=new)
-        return await self.destroy_token_unless(
-            actor, new.payment_token, self.run(actor, command.profile_id, with_card)
+        return await self.run_with_fresh_token(
+            actor, command.profile_id, new.payment_token, with_card
         )
 
     async def delete(self, actor: Actor, profile_id: uuid.UUID) -> None:

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from service.application.ports import TokenService
 from service.application.profiles import Outcome, ProfileCommands
 from service.domain import profile as aggregate
 from service.domain.commands import Command
 from service.domain.errors import DomainError, ProfileNotFound
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,11 +42,13 @@ class ApplicationService:
                 raise
             raise missing from None
 
-    async def destroy_token_unless(self, actor: Actor, token: str, step: Awaitable[T]) -> T:
-        """Run ``step`` (the append that keeps a fresh token); when it is refused or fails, the
-        token is destroyed again, so a refusal leaves no usable token behind."""
+    async def run_with_fresh_token(
+        self, actor: Actor, profile_id: uuid.UUID, token: str, command: Command
+    ) -> Outcome:
+        """Run ``command``, which keeps a token just made; when it is refused or fails, the token
+        is destroyed again, so a refusal leaves no usable token behind."""
         try:
-            return await step
+            return await self.run(actor, profile_id, command)
         except Exception:
             await self.tokens.delete(actor.merchant_id, token)
             raise
