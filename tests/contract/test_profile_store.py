@@ -29,9 +29,12 @@ class Boom(Exception):
 
 
 def new_events(profile_id: uuid.UUID, count: int) -> list[NewEvent]:
-    key = new_data_key()
+    # Events the projector and relay of other tests can read: they follow the store's history.
+    key, merchant = new_data_key(), str(uuid.uuid4())
     return [
-        CODEC.encode(e, subject_id=profile_id, data_key=key, metadata={"n": i})
+        CODEC.encode(
+            e, subject_id=profile_id, data_key=key, metadata={"merchantId": merchant, "n": i}
+        )
         for i, e in enumerate(
             [AddressRemoved(address_id=uuid.uuid4()) for _ in range(count - 1)]
             + [ProfileDeleted(profile_id=profile_id)]
