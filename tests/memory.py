@@ -20,9 +20,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from events.concurrency import WrongExpectedVersion
 from events.crypto import new_data_key
 from events.envelope import NewEvent, RecordedEvent
-from events.store import WrongExpectedVersion
 from events.types import CardExpiry, Event
 from infra.payment_tokens import new_payment_token
 from projections.rows import EventContext

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
+from events.concurrency import WrongExpectedVersion
 from events.envelope import NewEvent, RecordedEvent
-from events.store import WrongExpectedVersion
 from events.types import CardExpiry, Event
 from projections.rows import EventContext
 
