@@ -136,6 +136,11 @@ class InMemoryProfileStore:
             yield scratch
             self.data = scratch.data
 
+    @asynccontextmanager
+    async def reader(self) -> AsyncIterator[InMemoryProfileTransaction]:
+        # Reads only: nothing it does is committed, so it needs neither the lock nor a copy.
+        yield InMemoryProfileTransaction(self.data, 0, self._positions)
+
     async def read_committed(self, after: tuple[int, int], limit: int) -> list[RecordedEvent]:
         later = [e for e in self.data.committed if e.commit_position > after]
         return later[:limit]

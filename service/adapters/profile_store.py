@@ -85,6 +85,11 @@ class PostgresProfileStore:
         self._events = events or PostgresEventStore()
 
     @asynccontextmanager
+    async def reader(self) -> AsyncIterator[PostgresProfileTransaction]:
+        async with self._pool.acquire() as conn:
+            yield PostgresProfileTransaction(conn, self._events, self._keys)
+
+    @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PostgresProfileTransaction]:
         try:
             async with self._pool.acquire() as conn, conn.transaction():

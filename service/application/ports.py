@@ -25,6 +25,7 @@ from projections.rows import EventContext
 from service.adapters.token_service import TokenRefused, TokenServiceUnavailable
 
 __all__ = [
+    "ProfileReader",
     "ProfileStore",
     "ProfileTransaction",
     "Redeemed",
@@ -36,10 +37,16 @@ __all__ = [
 ]
 
 
-class ProfileTransaction(Protocol):
-    """One unit of work: everything done through it commits together or not at all."""
-
+class ProfileReader(Protocol):
     async def read_stream(self, stream_id: str, after_version: int = 0) -> list[RecordedEvent]: ...
+
+    async def fetch_data_key(self, subject_id: uuid.UUID) -> bytes | None:
+        """None once the key was destroyed (crypto-shredded) or never created."""
+        ...
+
+
+class ProfileTransaction(ProfileReader, Protocol):
+    """One unit of work: everything done through it commits together or not at all."""
 
     async def append(
         self, stream_id: str, expected_version: int, events: Sequence[NewEvent]
@@ -49,10 +56,6 @@ class ProfileTransaction(Protocol):
         ...
 
     async def create_data_key(self, subject_id: uuid.UUID) -> bytes: ...
-
-    async def fetch_data_key(self, subject_id: uuid.UUID) -> bytes | None:
-        """None once the key was destroyed (crypto-shredded) or never created."""
-        ...
 
     async def destroy_data_key(self, subject_id: uuid.UUID) -> None: ...
 
@@ -72,6 +75,11 @@ class ProfileTransaction(Protocol):
 
 class ProfileStore(Protocol):
     def transaction(self) -> AbstractAsyncContextManager[ProfileTransaction]: ...
+
+    def reader(self) -> AbstractAsyncContextManager[ProfileReader]:
+        """Reads outside any transaction (no BEGIN/COMMIT round trips): what they return is only
+        the starting point of a decision, which the append's version check confirms or refuses."""
+        ...
 
     async def read_committed(self, after: tuple[int, int], limit: int) -> list[RecordedEvent]:
         """Committed events in commit order after the (tx_id, global_position) ``after``: a

@@ -60,14 +60,16 @@ class ProfileRepository:
         """The profile's current state: the cached one plus its tail, or its whole stream."""
         stream_id = profile_stream(profile_id)
         cached = self._cache.get(profile_id)
-        async with self._store.transaction() as tx:
+        async with self._store.reader() as tx:
             if cached is not None:
                 tail = await tx.read_stream(stream_id, after_version=cached.version)
                 version, state, data_key = cached.version, cached.state, cached.data_key
             else:
+                # The key before the stream: a deletion that lands in between then shows in the
+                # stream, instead of a live profile whose key reads as gone.
+                data_key = await tx.fetch_data_key(profile_id)
                 tail = await tx.read_stream(stream_id)
                 version, state = 0, None
-                data_key = await tx.fetch_data_key(profile_id) if tail else None
         for recorded in tail:
             state = aggregate.evolve(state, self._codec.decode(recorded, profile_id, data_key))
         loaded = Loaded(version=version + len(tail), state=state, data_key=data_key)
@@ -122,7 +124,8 @@ class ProfileRepository:
         data_key = loaded.data_key
         if data_key is None:
             if loaded.version:
-                raise RuntimeError(f"{stream_id} has no data key to seal with")
+                # Loaded while the profile was being created or deleted: decide again.
+                raise WrongExpectedVersion(stream_id, loaded.version)
             data_key = await tx.create_data_key(profile_id)
             loaded = Loaded(version=0, state=None, data_key=data_key)
         await _keep_customer_id_unique(tx, merchant_id, profile_id, loaded.state, after)

@@ -115,6 +115,23 @@ class ProfileStoreContract:
             assert await tx.fetch_data_key(pid) is None
             assert await tx.claim_customer_id(merchant, "c-1", uuid.uuid4()) is None
 
+    async def test_a_reader_sees_what_was_committed(self, store: ProfileStore) -> None:
+        pid = uuid.uuid4()
+        stream = profile_stream(pid)
+        async with store.transaction() as tx:
+            key = await tx.create_data_key(pid)
+            committed = new_events(pid, 2)
+            await tx.append(stream, 0, committed)
+        with pytest.raises(Boom):
+            async with store.transaction() as tx:
+                await tx.append(stream, 2, new_events(pid, 1))
+                await tx.destroy_data_key(pid)
+                raise Boom
+        async with store.reader() as reader:
+            assert ids(await reader.read_stream(stream)) == ids(committed)
+            assert ids(await reader.read_stream(stream, after_version=1)) == ids(committed[1:])
+            assert await reader.fetch_data_key(pid) == key
+
     async def test_a_data_key_lives_until_destroyed(self, store: ProfileStore) -> None:
         pid = uuid.uuid4()
         async with store.transaction() as tx:
