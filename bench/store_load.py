@@ -112,7 +112,15 @@ class Appender:
         while len(events) < count:
             if self.rng.random() < 0.5:
                 personal = AddressPersonal(street="1 Market St", city="SF", zip="94105")
-                events.append(AddressAdded(uuid.uuid4(), "ACTIVE", "US", False, personal))
+                events.append(
+                    AddressAdded(
+                        address_id=uuid.uuid4(),
+                        status="ACTIVE",
+                        country="US",
+                        default_shipping_address_indicator=False,
+                        personal=personal,
+                    )
+                )
             else:
                 personal_p = ProfilePersonal(
                     merchant_customer_id=f"bench-{w.profile_id}", first_name="Bench", phone="555"

@@ -13,6 +13,7 @@ from typing import Any, TypeAlias
 import asyncpg
 import msgspec
 
+from events.concurrency import WrongExpectedVersion
 from events.envelope import NewEvent, RecordedEvent
 from infra.sqlfiles import load_sql
 
@@ -26,17 +27,10 @@ _READ_ALL = load_sql("events", "queries/read_all_in_commit_order.sql")
 _metadata_decoder = msgspec.json.Decoder(dict[str, Any])
 _json_encoder = msgspec.json.Encoder()
 
+__all__ = ["START", "Executor", "PostgresEventStore", "WrongExpectedVersion"]
+
 START = (0, 0)
 """The commit position before the first event."""
-
-
-class WrongExpectedVersion(Exception):
-    """The stream is not at the version the writer decided against; reload and decide again."""
-
-    def __init__(self, stream_id: str, expected_version: int) -> None:
-        super().__init__(f"{stream_id} is not at version {expected_version}")
-        self.stream_id = stream_id
-        self.expected_version = expected_version
 
 
 def _recorded(row: asyncpg.Record) -> RecordedEvent:

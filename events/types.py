@@ -12,9 +12,22 @@ and fingerprint id: never a full number, a CVV or an IBAN.
 from __future__ import annotations
 
 import uuid
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 import msgspec
+
+# Statuses and kinds, defined once: the events, the aggregate, the API's validation and its OpenAPI
+# document all take them from here.
+ProfileStatus = Literal["INITIAL", "ACTIVE"]
+AddressStatus = Literal["ACTIVE", "INITIAL"]
+CardStatus = Literal["ACTIVE", "INITIAL"]
+BankAccountKind = Literal["ach", "eft", "bacs", "sepa"]
+BankAccountStatus = Literal["ACTIVE", "INVALID", "INACTIVE"]
+AccountType = Literal["CHECKING", "LOAN", "SAVINGS"]
+MandateStatus = Literal[
+    "INITIAL", "PENDING", "DECLINED", "BATCHED", "ACTIVE", "CANCELLED", "REJECTED", "DISPUTED",
+    "INACTIVE",
+]  # fmt: skip
 
 
 class DateOfBirth(msgspec.Struct, frozen=True):
@@ -48,61 +61,61 @@ class AddressPersonal(msgspec.Struct, frozen=True, omit_defaults=True, rename="c
     phone: str | None = None
 
 
-class Event(msgspec.Struct, frozen=True, rename="camel"):
+class Event(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """Base of every domain event; ``event_type`` and ``schema_version`` name the stored shape."""
 
     event_type: ClassVar[str]
     schema_version: ClassVar[int] = 1
 
 
-class ProfileCreated(Event, frozen=True):
+class ProfileCreated(Event, frozen=True, kw_only=True):
     event_type: ClassVar[str] = "ProfileCreated"
 
     profile_id: uuid.UUID
     merchant_id: uuid.UUID
     payment_token: str
-    status: str
+    status: ProfileStatus
     locale: str
     personal: ProfilePersonal | None
 
 
-class ProfileUpdated(Event, frozen=True):
+class ProfileUpdated(Event, frozen=True, kw_only=True):
     """A full replacement of the profile's updatable fields (Paysafe PUT semantics)."""
 
     event_type: ClassVar[str] = "ProfileUpdated"
 
-    status: str
+    status: ProfileStatus
     locale: str
     personal: ProfilePersonal | None
 
 
-class ProfileDeleted(Event, frozen=True):
+class ProfileDeleted(Event, frozen=True, kw_only=True):
     event_type: ClassVar[str] = "ProfileDeleted"
 
     profile_id: uuid.UUID
 
 
-class AddressAdded(Event, frozen=True):
+class AddressAdded(Event, frozen=True, kw_only=True):
     event_type: ClassVar[str] = "AddressAdded"
 
     address_id: uuid.UUID
-    status: str
+    status: AddressStatus
     country: str
     default_shipping_address_indicator: bool
     personal: AddressPersonal | None
 
 
-class AddressUpdated(Event, frozen=True):
+class AddressUpdated(Event, frozen=True, kw_only=True):
     event_type: ClassVar[str] = "AddressUpdated"
 
     address_id: uuid.UUID
-    status: str
+    status: AddressStatus
     country: str
     default_shipping_address_indicator: bool
     personal: AddressPersonal | None
 
 
-class AddressRemoved(Event, frozen=True):
+class AddressRemoved(Event, frozen=True, kw_only=True):
     event_type: ClassVar[str] = "AddressRemoved"
 
     address_id: uuid.UUID
@@ -119,7 +132,7 @@ class CardPersonal(msgspec.Struct, frozen=True, omit_defaults=True, rename="came
     merchant_ref_num: str | None = None
 
 
-class CardAdded(Event, frozen=True):
+class CardAdded(Event, frozen=True, kw_only=True):
     """A card vaulted on the profile. Only the token and masked data: the number and CVV stay in
     the token service."""
 
@@ -127,7 +140,7 @@ class CardAdded(Event, frozen=True):
 
     card_id: uuid.UUID
     payment_token: str
-    status: str
+    status: CardStatus
     card_bin: str
     last_digits: str
     card_type: str
@@ -140,7 +153,7 @@ class CardAdded(Event, frozen=True):
     personal: CardPersonal | None
 
 
-class CardUpdated(Event, frozen=True):
+class CardUpdated(Event, frozen=True, kw_only=True):
     """Full replacement of the card's updatable fields (Paysafe PUT semantics)."""
 
     event_type: ClassVar[str] = "CardUpdated"
@@ -151,7 +164,7 @@ class CardUpdated(Event, frozen=True):
     personal: CardPersonal | None
 
 
-class DefaultCardChanged(Event, frozen=True):
+class DefaultCardChanged(Event, frozen=True, kw_only=True):
     """``card_id`` is now the profile's one default card (None: no default any more)."""
 
     event_type: ClassVar[str] = "DefaultCardChanged"
@@ -159,7 +172,7 @@ class DefaultCardChanged(Event, frozen=True):
     card_id: uuid.UUID | None
 
 
-class CardRemoved(Event, frozen=True):
+class CardRemoved(Event, frozen=True, kw_only=True):
     event_type: ClassVar[str] = "CardRemoved"
 
     card_id: uuid.UUID
@@ -176,57 +189,57 @@ class BankAccountPersonal(msgspec.Struct, frozen=True, omit_defaults=True, renam
     bic: str | None = None
 
 
-class BankAccountAdded(Event, frozen=True):
+class BankAccountAdded(Event, frozen=True, kw_only=True):
     """A bank account (ach, eft, bacs or sepa) vaulted on the profile, by token and last digits."""
 
     event_type: ClassVar[str] = "BankAccountAdded"
 
     bank_account_id: uuid.UUID
-    kind: str
+    kind: BankAccountKind
     payment_token: str
-    status: str
+    status: BankAccountStatus
     last_digits: str
     fingerprint: str
-    account_type: str | None
+    account_type: AccountType | None
     billing_address_id: uuid.UUID | None
     personal: BankAccountPersonal | None
 
 
-class BankAccountUpdated(Event, frozen=True):
+class BankAccountUpdated(Event, frozen=True, kw_only=True):
     event_type: ClassVar[str] = "BankAccountUpdated"
 
     bank_account_id: uuid.UUID
-    account_type: str | None
+    account_type: AccountType | None
     billing_address_id: uuid.UUID | None
     personal: BankAccountPersonal | None
 
 
-class BankAccountRemoved(Event, frozen=True):
+class BankAccountRemoved(Event, frozen=True, kw_only=True):
     event_type: ClassVar[str] = "BankAccountRemoved"
 
     bank_account_id: uuid.UUID
 
 
-class MandateAdded(Event, frozen=True):
+class MandateAdded(Event, frozen=True, kw_only=True):
     event_type: ClassVar[str] = "MandateAdded"
 
     mandate_id: uuid.UUID
     bank_account_id: uuid.UUID
     payment_token: str
     reference: str
-    status: str
+    status: MandateStatus
     status_change_date: str
 
 
-class MandateStatusChanged(Event, frozen=True):
+class MandateStatusChanged(Event, frozen=True, kw_only=True):
     event_type: ClassVar[str] = "MandateStatusChanged"
 
     mandate_id: uuid.UUID
-    status: str
+    status: MandateStatus
     status_change_date: str
 
 
-class MandateRemoved(Event, frozen=True):
+class MandateRemoved(Event, frozen=True, kw_only=True):
     event_type: ClassVar[str] = "MandateRemoved"
 
     mandate_id: uuid.UUID

@@ -10,15 +10,18 @@ from events.crypto import Keyring
 from events.personal_keys import PersonalDataKeys
 from infra import db
 from infra.probes import Readiness
+from service.adapters.profile_store import postgres_profile_commands
 from service.adapters.token_service import TokenClient
 from service.api import search
 from service.api.auth import Authenticator
-from service.api.context import COMMANDS, TOKENS, VIEW
+from service.api.context import BANK_ACCOUNTS, CARDS, COMMANDS, PROFILES_SERVICE, VIEW
 from service.api.middleware import AUTHENTICATOR, paysafe_errors, request_context
 from service.api.routes import route_tree
 from service.api.routing import PUBLIC_BASE_URL
 from service.api.views import ProfileView
-from service.application.profiles import ProfileCommands
+from service.application.bank_accounts import BankAccounts
+from service.application.cards import Cards
+from service.application.lifecycle import Profiles
 from service.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -38,9 +41,10 @@ def create_app(
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         pool = await db.create_pool(settings.pool())
-        app[COMMANDS] = ProfileCommands(
+        commands = postgres_profile_commands(
             pool, PersonalDataKeys(keyring), max_attempts=settings.command_max_attempts
         )
+        app[COMMANDS] = commands
         app[VIEW] = ProfileView(pool)
         tokens = TokenClient(
             settings.tokens_url,
@@ -49,7 +53,9 @@ def create_app(
             settings.tokens_timeout_seconds,
         )
         await tokens.start()
-        app[TOKENS] = tokens
+        app[CARDS] = cards = Cards(commands, tokens)
+        app[PROFILES_SERVICE] = Profiles(cards)
+        app[BANK_ACCOUNTS] = BankAccounts(commands, tokens)
         app[search.POOL] = pool
         app[AUTHENTICATOR] = Authenticator(pool)
 

@@ -1,4 +1,4 @@
-"""What every resource handler shares: the command runner, the views and the token-service client."""
+"""What every resource handler shares: the application services, the views and who is calling."""
 
 from __future__ import annotations
 
@@ -7,43 +7,50 @@ import uuid
 from aiohttp import web
 
 from infra.logs import request_id
-from service.adapters.token_service import TokenClient
-from service.api.errors import PaysafeError, unknown_id
+from service.api.errors import PaysafeError
 from service.api.middleware import principal
 from service.api.views import ProfileView
-from service.application import metrics
+from service.application.bank_accounts import BankAccounts
+from service.application.cards import Cards
+from service.application.lifecycle import Profiles
 from service.application.profiles import Outcome, ProfileCommands
+from service.application.session import Actor
 from service.domain.commands import Command
 
 COMMANDS = web.AppKey("commands", ProfileCommands)
+CARDS = web.AppKey("cards", Cards)
+BANK_ACCOUNTS = web.AppKey("bank_accounts", BankAccounts)
+PROFILES_SERVICE = web.AppKey("profiles", Profiles)
 VIEW = web.AppKey("profile_view", ProfileView)
-TOKENS = web.AppKey("tokens", TokenClient)
 
 
 def merchant_of(request: web.Request) -> uuid.UUID:
     return principal(request).merchant_id
 
 
+def actor_of(request: web.Request) -> Actor:
+    caller = principal(request)
+    return Actor(
+        merchant_id=caller.merchant_id,
+        metadata={"requestId": request_id.get(), "keyId": caller.key_id},
+    )
+
+
 async def execute(request: web.Request, profile_id: uuid.UUID, command: Command) -> Outcome:
-    name = type(command).__name__
-    try:
-        outcome = await request.app[COMMANDS].execute(
-            merchant_of(request),
-            profile_id,
-            command,
-            {"requestId": request_id.get(), "keyId": principal(request).key_id},
-        )
-    except Exception:
-        metrics.COMMANDS.labels(name, "refused").inc()
-        raise
-    metrics.COMMANDS.labels(name, "ok").inc()
-    return outcome
+    actor = actor_of(request)
+    return await request.app[COMMANDS].execute(
+        actor.merchant_id, profile_id, command, actor.metadata
+    )
 
 
-async def require_profile(request: web.Request, profile_id: uuid.UUID) -> None:
-    """404 before anything is sent to the token service for a profile that is not the caller's."""
-    if await request.app[VIEW].profile(merchant_of(request), profile_id, frozenset()) is None:
-        raise unknown_id(str(profile_id))
-
-
-__all__ = ["COMMANDS", "TOKENS", "VIEW", "PaysafeError", "execute", "merchant_of"]
+__all__ = [
+    "BANK_ACCOUNTS",
+    "CARDS",
+    "COMMANDS",
+    "PROFILES_SERVICE",
+    "VIEW",
+    "PaysafeError",
+    "actor_of",
+    "execute",
+    "merchant_of",
+]

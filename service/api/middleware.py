@@ -16,6 +16,8 @@ from service.api import errors
 from service.api.auth import Authenticator, Principal
 from service.api.errors import FieldError, PaysafeError
 from service.api.routing import CARD_LINK, public_url, security_of, url_for
+from service.application.bank_accounts import AccountNumberChanged
+from service.application.cards import UnknownCardBrand
 from service.domain.errors import (
     AddressNotFound,
     BankAccountNotFound,
@@ -77,6 +79,15 @@ ERRORS: ErrorTable = {
     MandateNotFound: lambda _, e: errors.unknown_id(str(e.mandate_id)),
     CardAlreadyOnProfile: _card_taken,
     BillingAddressNotFound: lambda _, e: PaysafeError(errors.BILLING_ADDRESS_NOT_FOUND),
+    UnknownCardBrand: lambda _, e: PaysafeError(errors.INVALID_BRAND),
+    AccountNumberChanged: lambda _, e: errors.invalid(
+        [
+            FieldError(
+                "iban" if e.kind == "sepa" else "accountNumber",
+                "cannot be changed; add a new account",
+            )
+        ]
+    ),
     MandateClosed: lambda _, e: errors.invalid(
         [FieldError("status", "a closed mandate cannot change status")]
     ),

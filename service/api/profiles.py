@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from aiohttp import web
 
+from events.types import ProfileStatus
 from infra.payment_tokens import PROFILE, new_payment_token
 from projections.documents import (
     PROFILE_KEY_ORDER,
@@ -15,8 +16,8 @@ from projections.documents import (
     profile_attributes,
 )
 from service.api import errors
-from service.api.cards import render_card, sync_billing_address, vault_card
-from service.api.context import TOKENS, VIEW, execute, merchant_of
+from service.api.cards import card_details, render_card, single_use_token_refusals
+from service.api.context import PROFILES_SERVICE, VIEW, actor_of, execute
 from service.api.errors import FieldError, PaysafeError
 from service.api.http import (
     empty_ok,
@@ -64,23 +65,18 @@ async def create_profile(request: web.Request) -> web.Response:
         if isinstance(data, dict) and data.get("card") is not None
         else None
     )
-    card = await vault_card(request, card_body, field_prefix="card.") if card_body else None
+    card = card_details(card_body) if card_body else None
     profile_id = uuid.uuid4()
     command = aggregate.CreateProfile(
         profile_id=profile_id,
         merchant_id=principal(request).merchant_id,
         payment_token=new_payment_token(PROFILE),
-        status=body.status or aggregate.ACTIVE,
+        status=cast(ProfileStatus, body.status or aggregate.ACTIVE),  # parse_profile checked it
         locale=body.locale,
         personal=body.personal,
-        card=card,
     )
-    try:
-        outcome = await execute(request, profile_id, command)
-    except Exception:
-        if card is not None:
-            await request.app[TOKENS].delete(merchant_of(request), card.payment_token)
-        raise
+    with single_use_token_refusals("card."):
+        outcome = await request.app[PROFILES_SERVICE].create(actor_of(request), command, card)
     if card is None:
         location = url_for(request, "profile", pid=profile_id)
         return json_response(render_profile(outcome.state), 201, {"Location": location})
@@ -136,7 +132,7 @@ async def update_profile(request: web.Request) -> web.Response:
     profile_id = path_id(request, "pid")
     body = parse_profile(await read_json(request), creating=False)
     command = aggregate.UpdateProfile(
-        status=body.status, locale=body.locale, personal=body.personal
+        status=cast(ProfileStatus | None, body.status), locale=body.locale, personal=body.personal
     )
     outcome = await execute(request, profile_id, command)
     return json_response(render_profile(outcome.state))
@@ -144,15 +140,7 @@ async def update_profile(request: web.Request) -> web.Response:
 
 async def delete_profile(request: web.Request) -> web.Response:
     profile_id = path_id(request, "pid")
-    merchant = merchant_of(request)
-    # Instruments' tokens go first (see cards.py): a failure here leaves a profile whose tokens
-    # no longer pay, never a deleted profile whose tokens still would.
-    for token in await request.app[VIEW].profile_payment_tokens(merchant, profile_id):
-        await request.app[TOKENS].delete(merchant, token)
-    outcome = await execute(request, profile_id, aggregate.DeleteProfile())
-    # An instrument added between our listing and the deletion: its token goes too.
-    for token in outcome.before.payment_tokens() if outcome.before else []:
-        await request.app[TOKENS].delete(merchant, token)
+    await request.app[PROFILES_SERVICE].delete(actor_of(request), profile_id)
     return empty_ok()
 
 
@@ -192,15 +180,13 @@ async def update_address(request: web.Request) -> web.Response:
         default_shipping_address_indicator=body.default_shipping_address_indicator,
         personal=body.personal,
     )
-    outcome = await execute(request, profile_id, command)
-    if outcome.before is not None:
-        await sync_billing_address(request, outcome.before, outcome.state, address_id)
+    outcome = await request.app[PROFILES_SERVICE].update_address(
+        actor_of(request), profile_id, command
+    )
     return json_response(render_address(outcome.state.addresses[address_id]))
 
 
 async def delete_address(request: web.Request) -> web.Response:
     profile_id, address_id = path_id(request, "pid"), path_id(request, "aid")
-    outcome = await execute(request, profile_id, aggregate.RemoveAddress(address_id=address_id))
-    if outcome.before is not None:
-        await sync_billing_address(request, outcome.before, outcome.state, address_id)
+    await request.app[PROFILES_SERVICE].remove_address(actor_of(request), profile_id, address_id)
     return empty_ok()

@@ -14,7 +14,7 @@ import msgspec
 from aiohttp import web
 
 from service.api import errors
-from service.api.context import TOKENS, merchant_of
+from service.api.context import CARDS, actor_of
 from service.api.errors import FieldError
 from service.api.http import json_response, read_json
 from service.api.instrument_wire import parse_card
@@ -37,9 +37,7 @@ async def create_single_use_token(request: web.Request) -> web.Response:
             **msgspec.to_builtins(body.billing_address.personal),
         }
         instrument["billingAddress"] = address
-    tokenized = await request.app[TOKENS].tokenize(
-        merchant_of(request), "card", instrument, single_use=True
-    )
+    tokenized = await request.app[CARDS].single_use_token(actor_of(request), instrument)
     expires = dt.datetime.fromisoformat(tokenized.expires_at) if tokenized.expires_at else None
     ttl = max(0, int((expires - dt.datetime.now(dt.UTC)).total_seconds())) if expires else 0
     card = {

@@ -24,8 +24,6 @@ _ADDRESS = load_sql("service", "queries/address_view_get.sql")
 _CARD = load_sql("service", "queries/card_view_get.sql")
 _BANK_ACCOUNT = load_sql("service", "queries/bank_account_view_get.sql")
 _MANDATE = load_sql("service", "queries/mandate_view_get.sql")
-_PROFILE_TOKENS = load_sql("service", "queries/profile_payment_tokens.sql")
-_ACCOUNT_MANDATE_TOKENS = load_sql("service", "queries/bank_account_mandate_tokens.sql")
 # fields=… names (lower case, as the SDKs send them) → the profile's JSON key, per bank kind.
 BANK_FIELDS = {
     "achbankaccounts": ("ach", "achBankAccounts"),
@@ -112,18 +110,6 @@ class ProfileView:
         if row is None:
             return None
         return ordered(_decode(row["document"]), MANDATE_KEY_ORDER), row["payment_token"]
-
-    async def profile_payment_tokens(
-        self, merchant_id: uuid.UUID, profile_id: uuid.UUID
-    ) -> list[str]:
-        return [
-            r["payment_token"]
-            for r in await self._pool.fetch(_PROFILE_TOKENS, profile_id, merchant_id)
-        ]
-
-    async def mandate_tokens(self, merchant_id: uuid.UUID, account_id: uuid.UUID) -> list[str]:
-        rows = await self._pool.fetch(_ACCOUNT_MANDATE_TOKENS, account_id, merchant_id)
-        return [r["payment_token"] for r in rows]
 
     async def profiles_by_customer_id(
         self, merchant_id: uuid.UUID, merchant_customer_id: str

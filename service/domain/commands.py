@@ -7,15 +7,19 @@ import uuid
 from dataclasses import dataclass
 
 from events.types import (
+    AccountType,
     AddressPersonal,
+    BankAccountKind,
     BankAccountPersonal,
     CardExpiry,
     CardPersonal,
+    MandateStatus,
     ProfilePersonal,
+    ProfileStatus,
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class NewAddress:
     address_id: uuid.UUID
     country: str
@@ -23,7 +27,7 @@ class NewAddress:
     personal: AddressPersonal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class NewCard:
     card_id: uuid.UUID
     payment_token: str
@@ -40,32 +44,32 @@ class NewCard:
     personal: CardPersonal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CreateProfile:
     profile_id: uuid.UUID
     merchant_id: uuid.UUID
     payment_token: str
-    status: str
+    status: ProfileStatus
     locale: str
     personal: ProfilePersonal
     card: NewCard | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class UpdateProfile:
     """Full replacement of the updatable fields; ``status`` None keeps the current status."""
 
-    status: str | None
+    status: ProfileStatus | None
     locale: str
     personal: ProfilePersonal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DeleteProfile:
     pass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AddAddress:
     address_id: uuid.UUID
     country: str
@@ -73,7 +77,7 @@ class AddAddress:
     personal: AddressPersonal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class UpdateAddress:
     address_id: uuid.UUID
     country: str
@@ -81,17 +85,17 @@ class UpdateAddress:
     personal: AddressPersonal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RemoveAddress:
     address_id: uuid.UUID
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AddCard:
     card: NewCard
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class UpdateCard:
     """Full replacement of the card's updatable fields, except that a ``default_card_indicator``
     left out (None) keeps the card's default status, as Paysafe does."""
@@ -103,56 +107,56 @@ class UpdateCard:
     personal: CardPersonal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RemoveCard:
     card_id: uuid.UUID
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AddBankAccount:
     bank_account_id: uuid.UUID
-    kind: str
+    kind: BankAccountKind
     payment_token: str
     last_digits: str
     fingerprint: str
-    account_type: str | None
+    account_type: AccountType | None
     billing_address_id: uuid.UUID | None
     personal: BankAccountPersonal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class UpdateBankAccount:
     bank_account_id: uuid.UUID
-    kind: str
-    account_type: str | None
+    kind: BankAccountKind
+    account_type: AccountType | None
     billing_address_id: uuid.UUID | None
     personal: BankAccountPersonal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RemoveBankAccount:
     bank_account_id: uuid.UUID
-    kind: str
+    kind: BankAccountKind
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AddMandate:
     mandate_id: uuid.UUID
     bank_account_id: uuid.UUID
-    kind: str
+    kind: BankAccountKind
     payment_token: str
     reference: str
     status_change_date: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ChangeMandateStatus:
     mandate_id: uuid.UUID
-    status: str
+    status: MandateStatus
     status_change_date: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RemoveMandate:
     mandate_id: uuid.UUID
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
+from typing import Final
 
 from events.types import (
     AddressAdded,
@@ -22,6 +23,7 @@ from events.types import (
     Event,
     MandateAdded,
     MandateRemoved,
+    MandateStatus,
     MandateStatusChanged,
 )
 from service.domain import commands as c
@@ -35,13 +37,15 @@ from service.domain.errors import (
 )
 from service.domain.state import BankAccount, Card, Mandate, Profile
 
-ACTIVE = "ACTIVE"
+ACTIVE: Final = "ACTIVE"
 # A new mandate is ready to be batched; Paysafe moves it on (BATCHED, ACTIVE, …) from there.
-NEW_MANDATE_STATUS = "PENDING"
+NEW_MANDATE_STATUS: Final = "PENDING"
 # Statuses a mandate cannot collect in, and cannot leave: its token is deactivated for good. Being
 # terminal is what lets the token's status only ever move from ACTIVE to INACTIVE, so concurrent
 # status changes cannot leave a closed mandate whose token still pays.
-CLOSED_MANDATE_STATUSES = frozenset({"DECLINED", "CANCELLED", "REJECTED", "DISPUTED", "INACTIVE"})
+CLOSED_MANDATE_STATUSES: frozenset[MandateStatus] = frozenset(
+    {"DECLINED", "CANCELLED", "REJECTED", "DISPUTED", "INACTIVE"}
+)
 
 
 def _card(state: Profile, card_id: uuid.UUID) -> Card:
@@ -81,7 +85,11 @@ def add_card(state: Profile, new: c.NewCard) -> list[Event]:
         a = new.billing_address
         events.append(
             AddressAdded(
-                a.address_id, ACTIVE, a.country, a.default_shipping_address_indicator, a.personal
+                address_id=a.address_id,
+                status=ACTIVE,
+                country=a.country,
+                default_shipping_address_indicator=a.default_shipping_address_indicator,
+                personal=a.personal,
             )
         )
         billing_address_id = a.address_id
@@ -107,7 +115,7 @@ def add_card(state: Profile, new: c.NewCard) -> list[Event]:
         )
     )
     if default:
-        events.append(DefaultCardChanged(new.card_id))
+        events.append(DefaultCardChanged(card_id=new.card_id))
     return events
 
 
@@ -120,21 +128,21 @@ def decide(state: Profile, command: c.Command) -> list[Event]:
             _check_billing_address(state, command.billing_address_id)
             events: list[Event] = [
                 CardUpdated(
-                    card.card_id,
-                    command.card_expiry or card.card_expiry,
-                    command.billing_address_id,
-                    command.personal,
+                    card_id=card.card_id,
+                    card_expiry=command.card_expiry or card.card_expiry,
+                    billing_address_id=command.billing_address_id,
+                    personal=command.personal,
                 )
             ]
             wanted = command.default_card_indicator
             if wanted is True and not card.default_card_indicator:
-                events.append(DefaultCardChanged(card.card_id))
+                events.append(DefaultCardChanged(card_id=card.card_id))
             elif wanted is False and card.default_card_indicator:
-                events.append(DefaultCardChanged(None))
+                events.append(DefaultCardChanged(card_id=None))
             return events
         case c.RemoveCard():
             _card(state, command.card_id)
-            return [CardRemoved(command.card_id)]
+            return [CardRemoved(card_id=command.card_id)]
         case c.AddBankAccount():
             _check_billing_address(state, command.billing_address_id)
             return [
@@ -155,20 +163,20 @@ def decide(state: Profile, command: c.Command) -> list[Event]:
             _check_billing_address(state, command.billing_address_id)
             return [
                 BankAccountUpdated(
-                    command.bank_account_id,
-                    command.account_type,
-                    command.billing_address_id,
-                    command.personal,
+                    bank_account_id=command.bank_account_id,
+                    account_type=command.account_type,
+                    billing_address_id=command.billing_address_id,
+                    personal=command.personal,
                 )
             ]
         case c.RemoveBankAccount():
             account = _bank_account(state, command.bank_account_id, command.kind)
             dependants = [
-                MandateRemoved(m.mandate_id)
+                MandateRemoved(mandate_id=m.mandate_id)
                 for m in state.mandates.values()
                 if m.bank_account_id == account.bank_account_id
             ]
-            return [*dependants, BankAccountRemoved(account.bank_account_id)]
+            return [*dependants, BankAccountRemoved(bank_account_id=account.bank_account_id)]
         case c.AddMandate():
             _bank_account(state, command.bank_account_id, command.kind)
             return [
@@ -185,11 +193,15 @@ def decide(state: Profile, command: c.Command) -> list[Event]:
             if _mandate(state, command.mandate_id).status in CLOSED_MANDATE_STATUSES:
                 raise MandateClosed(str(command.mandate_id))
             return [
-                MandateStatusChanged(command.mandate_id, command.status, command.status_change_date)
+                MandateStatusChanged(
+                    mandate_id=command.mandate_id,
+                    status=command.status,
+                    status_change_date=command.status_change_date,
+                )
             ]
         case c.RemoveMandate():
             _mandate(state, command.mandate_id)
-            return [MandateRemoved(command.mandate_id)]
+            return [MandateRemoved(mandate_id=command.mandate_id)]
     raise TypeError(f"not an instrument command: {command!r}")
 
 
@@ -198,19 +210,19 @@ def evolve(state: Profile, event: Event) -> Profile | None:
     match event:
         case CardAdded():
             card = Card(
-                event.card_id,
-                event.payment_token,
-                event.status,
-                event.card_bin,
-                event.last_digits,
-                event.card_type,
-                event.card_category,
-                event.card_expiry,
-                event.fingerprint,
-                event.default_card_indicator,
-                event.billing_address_id,
-                event.single_use_token,
-                event.personal,
+                card_id=event.card_id,
+                payment_token=event.payment_token,
+                status=event.status,
+                card_bin=event.card_bin,
+                last_digits=event.last_digits,
+                card_type=event.card_type,
+                card_category=event.card_category,
+                card_expiry=event.card_expiry,
+                fingerprint=event.fingerprint,
+                default_card_indicator=event.default_card_indicator,
+                billing_address_id=event.billing_address_id,
+                single_use_token=event.single_use_token,
+                personal=event.personal,
             )
             return replace(state, cards={**state.cards, card.card_id: card})
         case CardUpdated():
@@ -233,15 +245,15 @@ def evolve(state: Profile, event: Event) -> Profile | None:
             )
         case BankAccountAdded():
             account = BankAccount(
-                event.bank_account_id,
-                event.kind,
-                event.payment_token,
-                event.status,
-                event.last_digits,
-                event.fingerprint,
-                event.account_type,
-                event.billing_address_id,
-                event.personal,
+                bank_account_id=event.bank_account_id,
+                kind=event.kind,
+                payment_token=event.payment_token,
+                status=event.status,
+                last_digits=event.last_digits,
+                fingerprint=event.fingerprint,
+                account_type=event.account_type,
+                billing_address_id=event.billing_address_id,
+                personal=event.personal,
             )
             return replace(
                 state, bank_accounts={**state.bank_accounts, account.bank_account_id: account}
@@ -261,12 +273,12 @@ def evolve(state: Profile, event: Event) -> Profile | None:
             return replace(state, bank_accounts=remaining)
         case MandateAdded():
             mandate = Mandate(
-                event.mandate_id,
-                event.bank_account_id,
-                event.payment_token,
-                event.reference,
-                event.status,
-                event.status_change_date,
+                mandate_id=event.mandate_id,
+                bank_account_id=event.bank_account_id,
+                payment_token=event.payment_token,
+                reference=event.reference,
+                status=event.status,
+                status_change_date=event.status_change_date,
             )
             return replace(state, mandates={**state.mandates, mandate.mandate_id: mandate})
         case MandateStatusChanged():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
+from typing import Final
 
 from events.types import (
     AddressAdded,
@@ -42,7 +43,7 @@ from service.domain.commands import (
 )
 from service.domain.errors import AddressNotFound, ProfileAlreadyExists, ProfileNotFound
 
-ACTIVE = "ACTIVE"
+ACTIVE: Final = "ACTIVE"
 
 __all__ = [
     "ACTIVE", "AddAddress", "AddBankAccount", "AddCard", "AddMandate", "Address",

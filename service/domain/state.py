@@ -6,28 +6,35 @@ import uuid
 from dataclasses import dataclass, field
 
 from events.types import (
+    AccountType,
     AddressPersonal,
+    AddressStatus,
+    BankAccountKind,
     BankAccountPersonal,
+    BankAccountStatus,
     CardExpiry,
     CardPersonal,
+    CardStatus,
+    MandateStatus,
     ProfilePersonal,
+    ProfileStatus,
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Address:
     address_id: uuid.UUID
-    status: str
+    status: AddressStatus
     country: str
     default_shipping_address_indicator: bool
     personal: AddressPersonal | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Card:
     card_id: uuid.UUID
     payment_token: str
-    status: str
+    status: CardStatus
     card_bin: str
     last_digits: str
     card_type: str
@@ -40,35 +47,35 @@ class Card:
     personal: CardPersonal | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class BankAccount:
     bank_account_id: uuid.UUID
-    kind: str
+    kind: BankAccountKind
     payment_token: str
-    status: str
+    status: BankAccountStatus
     last_digits: str
     fingerprint: str
-    account_type: str | None
+    account_type: AccountType | None
     billing_address_id: uuid.UUID | None
     personal: BankAccountPersonal | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Mandate:
     mandate_id: uuid.UUID
     bank_account_id: uuid.UUID
     payment_token: str
     reference: str
-    status: str
+    status: MandateStatus
     status_change_date: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Profile:
     profile_id: uuid.UUID
     merchant_id: uuid.UUID
     payment_token: str
-    status: str
+    status: ProfileStatus
     locale: str
     personal: ProfilePersonal | None
     addresses: dict[uuid.UUID, Address] = field(default_factory=dict)

@@ -24,6 +24,7 @@ from events.personal_keys import PersonalDataKeys
 from events.relay import Relay, RelaySettings
 from events.store import PostgresEventStore
 from events.types import ProfilePersonal
+from service.adapters.profile_store import postgres_profile_commands
 from service.application.profiles import ProfileCommands
 from service.domain import profile as aggregate
 from service.settings import Settings
@@ -39,7 +40,7 @@ async def commands(pool: asyncpg.Pool, keyring: Keyring) -> ProfileCommands:
         MERCHANT,
         "relay-tests",
     )
-    return ProfileCommands(pool, PersonalDataKeys(keyring))
+    return postgres_profile_commands(pool, PersonalDataKeys(keyring))
 
 
 async def create_profiles(commands: ProfileCommands, count: int, updates: int) -> dict[str, int]:
@@ -51,12 +52,22 @@ async def create_profiles(commands: ProfileCommands, count: int, updates: int) -
         await commands.execute(
             MERCHANT,
             pid,
-            aggregate.CreateProfile(pid, MERCHANT, "Ptest", "ACTIVE", "en_US", personal),
+            aggregate.CreateProfile(
+                profile_id=pid,
+                merchant_id=MERCHANT,
+                payment_token="Ptest",
+                status="ACTIVE",
+                locale="en_US",
+                personal=personal,
+            ),
             {},
         )
         for _ in range(updates):
             await commands.execute(
-                MERCHANT, pid, aggregate.UpdateProfile(None, "en_GB", personal), {}
+                MERCHANT,
+                pid,
+                aggregate.UpdateProfile(status=None, locale="en_GB", personal=personal),
+                {},
             )
         return f"profile-{pid}", 1 + updates
 

@@ -34,7 +34,14 @@ def recorded(new: NewEvent, stream: uuid.UUID = PID, version: int = 1) -> Record
 
 
 def created() -> ProfileCreated:
-    return ProfileCreated(PID, MERCHANT, "Pabc", "ACTIVE", "en_US", PERSONAL)
+    return ProfileCreated(
+        profile_id=PID,
+        merchant_id=MERCHANT,
+        payment_token="Pabc",
+        status="ACTIVE",
+        locale="en_US",
+        personal=PERSONAL,
+    )
 
 
 def test_personal_data_is_sealed_and_round_trips() -> None:
@@ -67,7 +74,10 @@ def test_wrong_key_or_moved_blob_fails_loudly() -> None:
         codec.decode(recorded(new, stream=other), other, key)
     # Pasted into another event type, the blob does not open either.
     update = codec.encode(
-        ProfileUpdated("ACTIVE", "en_US", PERSONAL), subject_id=PID, data_key=key, metadata={}
+        ProfileUpdated(status="ACTIVE", locale="en_US", personal=PERSONAL),
+        subject_id=PID,
+        data_key=key,
+        metadata={},
     )
     forged = msgspec.json.decode(update.data)
     forged["personal"] = msgspec.json.decode(new.data)["personal"]

@@ -35,14 +35,22 @@ def ctx(version: int) -> EventContext:
 
 def test_profile_view_rows() -> None:
     [insert] = profile_view.project(
-        ProfileCreated(P, M, "Ptok", "ACTIVE", "en_US", PERSONAL), ctx(1)
+        ProfileCreated(
+            profile_id=P,
+            merchant_id=M,
+            payment_token="Ptok",
+            status="ACTIVE",
+            locale="en_US",
+            personal=PERSONAL,
+        ),
+        ctx(1),
     )
     assert insert.statement == "profile_view_insert"
     document = json.loads(insert.args[5])
     assert document["id"] == str(P) and document["paymentToken"] == "Ptok"
     assert document["firstName"] == " Ada " and document["merchantCustomerId"] == "c1"
     [update] = profile_view.project(
-        ProfileUpdated("ACTIVE", "fr_CA", ProfilePersonal("c2")), ctx(2)
+        ProfileUpdated(status="ACTIVE", locale="fr_CA", personal=ProfilePersonal("c2")), ctx(2)
     )
     assert update.statement == "profile_view_update"
     assert json.loads(update.args[3]) == {
@@ -52,16 +60,25 @@ def test_profile_view_rows() -> None:
     }
     aid = uuid.uuid4()
     added, touched = profile_view.project(
-        AddressAdded(aid, "ACTIVE", "CA", False, AddressPersonal(zip="M5H")), ctx(3)
+        AddressAdded(
+            address_id=aid,
+            status="ACTIVE",
+            country="CA",
+            default_shipping_address_indicator=False,
+            personal=AddressPersonal(zip="M5H"),
+        ),
+        ctx(3),
     )
     assert added.statement == "address_view_insert" and added.args[3] == 3
     assert touched.args == (P, 3, NOW)
-    assert [op.statement for op in profile_view.project(AddressRemoved(aid), ctx(4))] == [
+    assert [
+        op.statement for op in profile_view.project(AddressRemoved(address_id=aid), ctx(4))
+    ] == [
         "address_view_delete",
         "instrument_views_unlink_address",
         "profile_view_touch",
     ]
-    assert [op.statement for op in profile_view.project(ProfileDeleted(P), ctx(5))] == [
+    assert [op.statement for op in profile_view.project(ProfileDeleted(profile_id=P), ctx(5))] == [
         "instrument_views_delete_profile",
         "address_view_delete_profile",
         "profile_view_delete",
@@ -70,7 +87,15 @@ def test_profile_view_rows() -> None:
 
 def test_customer_search_normalises() -> None:
     [row] = customer_search.project(
-        ProfileCreated(P, M, "Ptok", "ACTIVE", "en_US", PERSONAL), ctx(1)
+        ProfileCreated(
+            profile_id=P,
+            merchant_id=M,
+            payment_token="Ptok",
+            status="ACTIVE",
+            locale="en_US",
+            personal=PERSONAL,
+        ),
+        ctx(1),
     )
     _, merchant, customer_id, email, full_name, phones, document, _ = row.args
     assert (merchant, customer_id, email, full_name, phones) == (
@@ -82,8 +107,13 @@ def test_customer_search_normalises() -> None:
     )
     assert json.loads(document)["email"] == "Ada@Example.COM"
     # Shredded history (personal None) indexes nothing; deletion removes the row.
-    assert customer_search.project(ProfileUpdated("ACTIVE", "en_US", None), ctx(2)) == []
-    assert [op.statement for op in customer_search.project(ProfileDeleted(P), ctx(3))] == [
-        "customer_search_delete"
-    ]
-    assert customer_search.project(AddressRemoved(uuid.uuid4()), ctx(4)) == []
+    assert (
+        customer_search.project(
+            ProfileUpdated(status="ACTIVE", locale="en_US", personal=None), ctx(2)
+        )
+        == []
+    )
+    assert [
+        op.statement for op in customer_search.project(ProfileDeleted(profile_id=P), ctx(3))
+    ] == ["customer_search_delete"]
+    assert customer_search.project(AddressRemoved(address_id=uuid.uuid4()), ctx(4)) == []
