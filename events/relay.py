@@ -27,7 +27,7 @@ from events import metrics
 from events.envelope import KafkaEnvelope, RecordedEvent, stream_subject
 from events.store import PostgresEventStore
 from infra.sqlfiles import load_sql
-from infra.supervision import keep_running, sleep_or_stop
+from infra.supervision import LoopHealth, keep_running, sleep_or_stop
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,7 @@ class Relay:
         self._settings = settings
         self._store = store or PostgresEventStore()
         self.is_leader = False
+        self.health = LoopHealth("relay")
 
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until ``stop`` is set; reconnects after failures with a bounded backoff."""
@@ -87,6 +88,7 @@ class Relay:
             stop,
             on_failure=metrics.KAFKA_PRODUCE_ERRORS.labels(process="relay").inc,
             on_exit=stepped_down,
+            health=self.health,
         )
 
     async def _lead(self, stop: asyncio.Event) -> None:
@@ -120,6 +122,7 @@ class Relay:
                 log.info("relay is the active leader", extra={"relay": self._settings.name})
                 return True
             log.debug("another relay is active; waiting as standby")
+            self.health.ok()  # a standby that can ask for the lock is ready to take over
             await sleep_or_stop(stop, self._settings.standby_poll_seconds)
         return False
 
@@ -136,6 +139,7 @@ class Relay:
                 metrics.XMIN_HORIZON_AGE.set(await conn.fetchval(_HORIZON_AGE))
                 last_horizon_check = now
             batch = await self._store.read_committed(conn, position, s.batch_size)
+            self.health.ok()
             if not batch:
                 metrics.RELAY_LAG.set(0)
                 await sleep_or_stop(stop, s.idle_poll_seconds)

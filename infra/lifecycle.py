@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from infra.probes import Readiness, ops_app
+from infra.supervision import keep_running
 
 log = logging.getLogger(__name__)
 
@@ -59,12 +60,12 @@ async def run_process(
         runners.append(runner)
         log.info("listening", extra={"host": site.host, "port": site.port, "component": name})
 
-    tasks = [asyncio.ensure_future(body(stop)) for body in (loops or [])]
-    waiter = asyncio.create_task(stop.wait())
-    done, _ = await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
-    for task in done:
-        if task is not waiter and task.exception() is not None:
-            log.error("background loop died", exc_info=task.exception())
+    # A loop that fails is restarted by its supervision: the process outlives its dependencies'
+    # outages (the loop's own health check keeps /readyz NOT_READY meanwhile).
+    tasks = [
+        asyncio.ensure_future(keep_running(f"{name} loop", body, stop)) for body in (loops or [])
+    ]
+    await stop.wait()
     log.info("shutting down", extra={"component": name})
     readiness.shutting_down = True
     if sites:
@@ -84,5 +85,4 @@ async def run_process(
         with contextlib.suppress(Exception):
             for runner in runners:
                 await runner.cleanup()
-    waiter.cancel()
     log.info("stopped", extra={"component": name})

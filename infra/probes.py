@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -10,6 +11,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 ReadinessCheck = Callable[[], Awaitable[None]]
 """Raises when a dependency is not usable; its name is the key it is registered under."""
+
+
+# A frozen dependency must read as DOWN within the kubelet's probe timeout, not hang the probe.
+CHECK_TIMEOUT_SECONDS = 2.5
 
 
 class Readiness:
@@ -22,7 +27,7 @@ def kafka_check(bootstrap_servers: str) -> ReadinessCheck:
     """Readiness of a Kafka dependency: the cluster answers a metadata request."""
 
     async def kafka() -> None:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=3000)
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=2000)
         await admin.start()
         try:
             await admin.describe_cluster()
@@ -44,7 +49,8 @@ def ops_app(readiness: Readiness) -> web.Application:
         ready = not readiness.shutting_down
         for name, check in readiness.checks.items():
             try:
-                await check()
+                async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
+                    await check()
                 results[name] = "UP"
             except Exception as exc:  # a readiness probe reports, it does not crash
                 results[name] = f"DOWN: {type(exc).__name__}"

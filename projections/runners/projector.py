@@ -20,6 +20,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
 from events.envelope import KafkaEnvelope, RecordedEvent
 from infra.sqlfiles import load_sql
+from infra.supervision import LoopHealth, keep_running
 from projections.rows import Projection
 from projections.runners import metrics
 from projections.runners.apply import apply
@@ -93,8 +94,14 @@ class Projector:
         self._projection = projection
         self._decoder = decoder
         self.ready = asyncio.Event()
+        self.health = LoopHealth("projector")
 
     async def run(self, stop: asyncio.Event) -> None:
+        """Project until ``stop`` is set. A PostgreSQL or Kafka outage restarts the consumer with a
+        backoff: offsets not yet committed are redelivered, and positions make that a no-op."""
+        await keep_running("projector", self._consume, stop, health=self.health)
+
+    async def _consume(self, stop: asyncio.Event) -> None:
         s = self._settings
         consumer = AIOKafkaConsumer(
             s.topic,
@@ -111,10 +118,12 @@ class Projector:
                 polled = await consumer.getmany(timeout_ms=100, max_records=s.max_records)
                 records = [r for partition in polled.values() for r in partition]
                 if not records:
+                    self.health.ok()
                     continue
                 await self._apply(records)
                 # Offsets after the database commit: see the module docstring.
                 await consumer.commit()
+                self.health.ok()
         finally:
             await consumer.stop()
 

@@ -38,6 +38,7 @@ async def run_projector(settings: Settings, keyring: Keyring, name: str) -> None
         projection,
         EventDecoder(EventCodec(), PersonalDataKeys(keyring)),
     )
+    readiness.checks["projector"] = projector.health.check
     try:
         await run_process(
             "projector",

@@ -24,7 +24,7 @@ from aiokafka import AIOKafkaProducer
 
 from events import metrics as event_metrics
 from infra.sqlfiles import load_sql
-from infra.supervision import keep_running, sleep_or_stop
+from infra.supervision import LoopHealth, keep_running, sleep_or_stop
 from service.tokens import metrics
 from service.tokens.sealing import token_fingerprint
 
@@ -112,6 +112,7 @@ class AuditPublisher:
     def __init__(self, settings: PublisherSettings) -> None:
         self._settings = settings
         self.is_leader = False
+        self.health = LoopHealth("audit publisher")
 
     async def run(self, stop: asyncio.Event) -> None:
         def stepped_down() -> None:
@@ -123,12 +124,14 @@ class AuditPublisher:
             stop,
             on_failure=event_metrics.KAFKA_PRODUCE_ERRORS.labels(process="token-audit").inc,
             on_exit=stepped_down,
+            health=self.health,
         )
 
     async def _lead(self, stop: asyncio.Event) -> None:
         conn = await asyncpg.connect(self._settings.database_url)
         try:
             while not await conn.fetchval(_TRY_LOCK):
+                self.health.ok()  # a standby that can ask for the lock is ready to take over
                 if stop.is_set():
                     return
                 await sleep_or_stop(stop, self._settings.standby_poll_seconds)
@@ -158,6 +161,7 @@ class AuditPublisher:
                 await self._housekeeping(conn)
                 last_housekeeping = loop.time()
             rows = await conn.fetch(_UNPUBLISHED, s.batch_size)
+            self.health.ok()
             if not rows:
                 metrics.AUDIT_UNPUBLISHED.set(0)
                 metrics.AUDIT_LAG.set(0)
