@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from infra.outages import quiet_pool_retries
 from infra.probes import Readiness, ops_app
 from infra.supervision import keep_running
 
@@ -46,6 +47,7 @@ async def run_process(
     grace_seconds: float = 20.0,
     drain_seconds: float = 1.0,
 ) -> None:
+    quiet_pool_retries()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

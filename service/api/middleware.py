@@ -10,6 +10,12 @@ from aiohttp import web
 from infra.errors import ErrorTable, error_middleware, framework_errors
 from infra.http import basic_credentials
 from infra.http import request_context as request_context_for
+from infra.outages import (
+    DEPENDENCY_UNAVAILABLE,
+    Outage,
+    dependency_unavailable,
+    postgres_unavailable,
+)
 from service.adapters.token_service import TokenRefused, TokenServiceUnavailable
 from service.api import errors
 from service.api.auth import Authenticator, Principal
@@ -64,9 +70,11 @@ def _customer_id_taken(request: web.Request, exc: MerchantCustomerIdTaken) -> Pa
     )
 
 
-def _token_service_unavailable(_: web.Request, exc: TokenServiceUnavailable) -> PaysafeError:
-    log.error("token service unavailable", extra={"error": str(exc)})
-    return PaysafeError(errors.UNAVAILABLE)
+async def _select_one(request: web.Request) -> object:
+    """Tells when a PostgreSQL outage is over."""
+    from service.api import search  # here: search imports this module
+
+    return await request.app[search.POOL].fetchval("SELECT 1")
 
 
 ERRORS: ErrorTable = {
@@ -83,7 +91,11 @@ ERRORS: ErrorTable = {
     # The token service no longer has the instrument (deleted meanwhile, or half-deleted by an
     # earlier failure): to the client it is an id that no longer exists.
     TokenRefused: lambda _, e: errors.unknown_id("paymentToken"),
-    TokenServiceUnavailable: _token_service_unavailable,
+    # Outages: 503 with Retry-After, one warning per outage (infra.outages), never a 500.
+    TokenServiceUnavailable: dependency_unavailable(errors.UNAVAILABLE, Outage("token service")),
+    **postgres_unavailable(
+        DEPENDENCY_UNAVAILABLE, Outage("postgres"), _select_one, internal=errors.INTERNAL
+    ),
     MerchantCustomerIdTaken: _customer_id_taken,
     ConcurrentModification: lambda _, e: PaysafeError(errors.CONCURRENT_MODIFICATION),
     **framework_errors(
