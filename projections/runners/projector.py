@@ -96,6 +96,10 @@ class Projector:
         self.ready = asyncio.Event()
         self.health = LoopHealth("projector")
 
+    @property
+    def group_id(self) -> str:
+        return f"{self._settings.group_prefix}.{self._projection.name}"
+
     async def run(self, stop: asyncio.Event) -> None:
         """Project until ``stop`` is set. A PostgreSQL or Kafka outage restarts the consumer with a
         backoff: offsets not yet committed are redelivered, and positions make that a no-op."""
@@ -106,7 +110,7 @@ class Projector:
         consumer = AIOKafkaConsumer(
             s.topic,
             bootstrap_servers=s.bootstrap_servers,
-            group_id=f"{s.group_prefix}.{self._projection.name}",
+            group_id=self.group_id,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             isolation_level="read_committed",

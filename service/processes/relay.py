@@ -26,7 +26,7 @@ async def run_relay(settings: Settings) -> None:
         readiness,
         metrics_host=METRICS_HOST,
         metrics_port=settings.metrics_port,
-        loops=[relay.run],
+        loops=[relay.run, relay.sample_lag],
         grace_seconds=settings.shutdown_grace_seconds,
         drain_seconds=settings.shutdown_drain_seconds,
     )
