@@ -7,12 +7,13 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from aiokafka.admin import AIOKafkaAdminClient
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
 ReadinessCheck = Callable[[], Awaitable[None]]
 """Raises when a dependency is not usable; its name is the key it is registered under."""
 
 
+READY = Gauge("vault_ready", "1 when the last /readyz answered READY (probed every few seconds)")
 # A frozen dependency must read as DOWN within the kubelet's probe timeout, not hang the probe.
 CHECK_TIMEOUT_SECONDS = 2.5
 
@@ -55,6 +56,7 @@ def ops_app(readiness: Readiness) -> web.Application:
             except Exception as exc:  # a readiness probe reports, it does not crash
                 results[name] = f"DOWN: {type(exc).__name__}"
                 ready = False
+        READY.set(1 if ready else 0)
         body = {"status": "READY" if ready else "NOT_READY", "checks": results}
         return web.json_response(body, status=200 if ready else 503)
 
