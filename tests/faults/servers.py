@@ -7,9 +7,11 @@ import os
 import signal
 from pathlib import Path
 
+import asyncpg
+
 from devstack.kafka import LocalKafka, fetch_kafka
 from devstack.postgres import LocalPostgres, find_bindir
-from devstack.process import ManagedProcess, wait_until
+from devstack.process import ManagedProcess, run_coroutine, wait_until
 
 
 class OwnServers:
@@ -24,6 +26,17 @@ class OwnServers:
         self.kafka.launch(self._libs)
         self.postgres.wait_ready()
         self.kafka.wait_ready()
+        # devstack turns synchronous_commit off for speed: an immediate stop would then lose the
+        # last acknowledged commits, a property of that setting and not of the vault.
+        run_coroutine(self._commit_synchronously)
+
+    async def _commit_synchronously(self) -> None:
+        conn = await asyncpg.connect(self.postgres.url)
+        try:
+            await conn.execute("ALTER SYSTEM SET synchronous_commit = on")
+            await conn.execute("SELECT pg_reload_conf()")
+        finally:
+            await conn.close()
 
     @property
     def database_url(self) -> str:
