@@ -7,15 +7,10 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from infra import outages
 from infra.errors import ErrorTable, error_middleware, framework_errors
 from infra.http import basic_credentials
 from infra.http import request_context as request_context_for
-from infra.outages import (
-    DEPENDENCY_UNAVAILABLE,
-    Outage,
-    dependency_unavailable,
-    postgres_unavailable,
-)
 from service.adapters.token_service import TokenRefused, TokenServiceUnavailable
 from service.api import errors
 from service.api.auth import Authenticator, Principal
@@ -92,9 +87,14 @@ ERRORS: ErrorTable = {
     # earlier failure): to the client it is an id that no longer exists.
     TokenRefused: lambda _, e: errors.unknown_id("paymentToken"),
     # Outages: 503 with Retry-After, one warning per outage (infra.outages), never a 500.
-    TokenServiceUnavailable: dependency_unavailable(errors.UNAVAILABLE, Outage("token service")),
-    **postgres_unavailable(
-        DEPENDENCY_UNAVAILABLE, Outage("postgres"), _select_one, internal=errors.INTERNAL
+    TokenServiceUnavailable: outages.dependency_unavailable(
+        errors.UNAVAILABLE, outages.Outage("token service")
+    ),
+    **outages.postgres_unavailable(
+        outages.DEPENDENCY_UNAVAILABLE,
+        outages.Outage("postgres"),
+        _select_one,
+        internal=errors.INTERNAL,
     ),
     MerchantCustomerIdTaken: _customer_id_taken,
     ConcurrentModification: lambda _, e: PaysafeError(errors.CONCURRENT_MODIFICATION),
