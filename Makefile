@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help install lint format typecheck test test-unit test-deploy deploy-schemas run bench schemas clean
+.PHONY: help install lint format typecheck test test-unit test-deploy test-faults deploy-schemas run bench schemas clean
 
 help:
 	@echo "make run        run the vault (API, tokens, relay, projector) on a local PostgreSQL + Kafka"
@@ -13,6 +13,7 @@ help:
 	@echo "make test       lint, type-check, then the whole test suite on a real PostgreSQL + Kafka"
 	@echo "make test-unit  only the pure unit tests (no servers)"
 	@echo "make test-deploy  render and validate the Kubernetes manifests offline (needs kubectl)"
+	@echo "make test-faults  the fault-injection suite (own PostgreSQL + Kafka; ~5 min); report in fault-report.md"
 	@echo "make lint       ruff check + format check + mypy"
 	@echo "make format     apply ruff format"
 	@echo "make schemas    regenerate docs/schemas from the event types"
@@ -52,6 +53,13 @@ test-unit: $(STAMP)
 
 test-deploy: $(STAMP)
 	$(BIN)/python -m pytest tests/deploy -q
+
+# Kills, stops and freezes the processes and a PostgreSQL and Kafka of its own (never the ones in
+# DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS) under a write load; several minutes, so not in `make test`
+# (whose tests/faults part is the quick outage, lag and shutdown tests). docs/operations.md.
+test-faults: $(STAMP)
+	$(BIN)/python -m devstack fetch-kafka
+	VAULT_FAULT_REPORT=$(CURDIR)/fault-report.md $(BIN)/python -m pytest tests/faults -m fault_suite -s -q
 
 deploy-schemas: $(STAMP)
 	bash deploy/schemas/refresh.sh

@@ -11,7 +11,8 @@ RELAY_APPEND_TO_ACK = Histogram(
     buckets=LATENCY_BUCKETS,
 )
 RELAY_LAG = Gauge(
-    "vault_relay_lag_seconds", "Age of the newest event the relay published, at acknowledgement"
+    "vault_relay_lag_seconds",
+    "Age of the oldest committed event not yet published to Kafka (0 when none), sampled",
 )
 RELAY_LEADER = Gauge("vault_relay_leader", "1 while this relay holds the leader lock")
 XMIN_HORIZON_AGE = Gauge(

@@ -29,7 +29,7 @@ from events.store import PostgresEventStore
 from infra.db import ssl_options
 from infra.kafka_security import kafka_security
 from infra.sqlfiles import load_sql
-from infra.supervision import keep_running, sleep_or_stop
+from infra.supervision import LoopHealth, keep_running, sleep_or_stop
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,7 @@ _LOAD = load_sql("events", "queries/relay_checkpoint_load.sql")
 _SAVE = load_sql("events", "queries/relay_checkpoint_save.sql")
 _HORIZON_AGE = load_sql("events", "queries/xmin_horizon_age.sql")
 _TRY_LOCK = load_sql("events", "queries/relay_try_lock.sql")
+_LAG = load_sql("events", "queries/relay_lag.sql")
 _envelope_encoder = msgspec.json.Encoder()
 
 
@@ -49,6 +50,7 @@ class RelaySettings:
     batch_size: int = 500
     idle_poll_seconds: float = 0.01
     standby_poll_seconds: float = 1.0
+    lag_sample_seconds: float = 2.0
 
 
 def kafka_record(event: RecordedEvent) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
@@ -75,6 +77,7 @@ class Relay:
         self._settings = settings
         self._store = store or PostgresEventStore()
         self.is_leader = False
+        self.health = LoopHealth("relay")
 
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until ``stop`` is set; reconnects after failures with a bounded backoff."""
@@ -89,6 +92,7 @@ class Relay:
             stop,
             on_failure=metrics.KAFKA_PRODUCE_ERRORS.labels(process="relay").inc,
             on_exit=stepped_down,
+            health=self.health,
         )
 
     async def _lead(self, stop: asyncio.Event) -> None:
@@ -123,6 +127,7 @@ class Relay:
                 log.info("relay is the active leader", extra={"relay": self._settings.name})
                 return True
             log.debug("another relay is active; waiting as standby")
+            self.health.ok()  # a standby that can ask for the lock is ready to take over
             await sleep_or_stop(stop, self._settings.standby_poll_seconds)
         return False
 
@@ -132,15 +137,10 @@ class Relay:
         s = self._settings
         row = await conn.fetchrow(_LOAD, s.name)
         position = (int(row["tx_id"]), int(row["global_position"]))
-        last_horizon_check = 0.0
         while not stop.is_set():
-            now = time.monotonic()
-            if now - last_horizon_check > 5:
-                metrics.XMIN_HORIZON_AGE.set(await conn.fetchval(_HORIZON_AGE))
-                last_horizon_check = now
             batch = await self._store.read_committed(conn, position, s.batch_size)
+            self.health.ok()
             if not batch:
-                metrics.RELAY_LAG.set(0)
                 await sleep_or_stop(stop, s.idle_poll_seconds)
                 continue
             await self._publish(producer, batch)
@@ -163,4 +163,21 @@ class Relay:
         for event in batch:
             metrics.RELAY_APPEND_TO_ACK.observe(max(0.0, acked - event.recorded_at.timestamp()))
         metrics.RELAY_PUBLISHED.inc(len(batch))
-        metrics.RELAY_LAG.set(max(0.0, acked - batch[-1].recorded_at.timestamp()))
+
+    async def sample_lag(self, stop: asyncio.Event) -> None:
+        """Every ``lag_sample_seconds``, the relay lag and the xmin horizon age, read from the
+        store on a connection of its own: they keep moving while publishing is stuck. Every
+        replica samples, standbys included (the figure is the store's, not the replica's)."""
+        await keep_running("relay lag sampler", self._sample_until_stopped, stop)
+
+    async def _sample_until_stopped(self, stop: asyncio.Event) -> None:
+        s = self._settings
+        conn = await asyncpg.connect(s.database_url, timeout=s.lag_sample_seconds)
+        try:
+            while not stop.is_set():
+                async with asyncio.timeout(s.lag_sample_seconds):
+                    metrics.RELAY_LAG.set(await conn.fetchval(_LAG, s.name))
+                    metrics.XMIN_HORIZON_AGE.set(await conn.fetchval(_HORIZON_AGE))
+                await sleep_or_stop(stop, s.lag_sample_seconds)
+        finally:
+            conn.terminate()  # never waits on a server that stopped answering

@@ -2,9 +2,11 @@
 
 Order on SIGTERM: readiness turns NOT_READY at once (Kubernetes stops routing new requests), the
 HTTP sites keep serving for ``drain_seconds`` (requests that were already on their way, routed
-before the endpoint was removed, must not be reset by a closing listener), then stop accepting and
-wait for in-flight requests, background loops (relay, projector) get
-their stop event and finish the batch in hand (the relay flushes Kafka and saves its checkpoint, the
+before the endpoint was removed, must not be reset by a closing listener) and from then on every
+response carries ``Connection: close`` and ends its connection, so keep-alive clients move away
+after a complete answer; then the sites stop accepting, wait for in-flight requests and close the
+connections left idle (a clean FIN, no reset); background loops (relay, projector) get their stop
+event and finish the batch in hand (the relay flushes Kafka and saves its checkpoint, the
 projector commits its transaction and offsets), then resources close. All within
 ``VAULT_SHUTDOWN_GRACE_SECONDS``, below the pod's terminationGracePeriodSeconds.
 """
@@ -21,7 +23,9 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from infra.http_server import ServerRunner
+from infra.outages import quiet_pool_retries
 from infra.probes import Readiness, ops_app
+from infra.supervision import keep_running
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +39,22 @@ class Site:
     port: int
 
 
+def _close_when_draining(
+    readiness: Readiness,
+) -> Callable[[web.Request, web.StreamResponse], Awaitable[None]]:
+    """Once readiness is false, every response says ``Connection: close`` and its connection is
+    closed after it: a keep-alive client learns it must reconnect (elsewhere) from a complete
+    response, instead of finding its idle connection cut by the listener closing."""
+
+    async def close_after_response(_: web.Request, response: web.StreamResponse) -> None:
+        if readiness.shutting_down:
+            response.force_close()
+            # aiohttp computes the header before this hook: say it, too.
+            response.headers["Connection"] = "close"
+
+    return close_after_response
+
+
 async def run_process(
     name: str,
     readiness: Readiness,
@@ -46,11 +66,14 @@ async def run_process(
     grace_seconds: float = 20.0,
     drain_seconds: float = 1.0,
 ) -> None:
+    quiet_pool_retries()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
 
+    for site in sites or []:
+        site.app.on_response_prepare.append(_close_when_draining(readiness))
     runners: list[web.AppRunner] = []
     all_sites = [*(sites or []), Site(ops_app(readiness), metrics_host, metrics_port)]
     for site in all_sites:
@@ -60,12 +83,12 @@ async def run_process(
         runners.append(runner)
         log.info("listening", extra={"host": site.host, "port": site.port, "component": name})
 
-    tasks = [asyncio.ensure_future(body(stop)) for body in (loops or [])]
-    waiter = asyncio.create_task(stop.wait())
-    done, _ = await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
-    for task in done:
-        if task is not waiter and task.exception() is not None:
-            log.error("background loop died", exc_info=task.exception())
+    # A loop that fails is restarted by its supervision: the process outlives its dependencies'
+    # outages (the loop's own health check keeps /readyz NOT_READY meanwhile).
+    tasks = [
+        asyncio.ensure_future(keep_running(f"{name} loop", body, stop)) for body in (loops or [])
+    ]
+    await stop.wait()
     log.info("shutting down", extra={"component": name})
     readiness.shutting_down = True
     if sites:
@@ -85,5 +108,4 @@ async def run_process(
         with contextlib.suppress(Exception):
             for runner in runners:
                 await runner.cleanup()
-    waiter.cancel()
     log.info("stopped", extra={"component": name})

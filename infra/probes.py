@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from aiokafka.admin import AIOKafkaAdminClient
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
 from infra.kafka_security import kafka_security
 
 ReadinessCheck = Callable[[], Awaitable[None]]
 """Raises when a dependency is not usable; its name is the key it is registered under."""
+
+
+READY = Gauge("vault_ready", "1 when the last /readyz answered READY (probed every few seconds)")
+# A frozen dependency must read as DOWN within the kubelet's probe timeout, not hang the probe.
+CHECK_TIMEOUT_SECONDS = 2.5
 
 
 class Readiness:
@@ -25,7 +31,7 @@ def kafka_check(bootstrap_servers: str) -> ReadinessCheck:
 
     async def kafka() -> None:
         admin = AIOKafkaAdminClient(
-            bootstrap_servers=bootstrap_servers, request_timeout_ms=3000, **kafka_security()
+            bootstrap_servers=bootstrap_servers, request_timeout_ms=2000, **kafka_security()
         )
         await admin.start()
         try:
@@ -48,11 +54,13 @@ def ops_app(readiness: Readiness) -> web.Application:
         ready = not readiness.shutting_down
         for name, check in readiness.checks.items():
             try:
-                await check()
+                async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
+                    await check()
                 results[name] = "UP"
             except Exception as exc:  # a readiness probe reports, it does not crash
                 results[name] = f"DOWN: {type(exc).__name__}"
                 ready = False
+        READY.set(1 if ready else 0)
         body = {"status": "READY" if ready else "NOT_READY", "checks": results}
         return web.json_response(body, status=200 if ready else 503)
 

@@ -20,6 +20,7 @@ export GOPATH="$work/go" GOFLAGS=-modcacherw
 prom_dir=$(go mod download -json "github.com/prometheus-operator/prometheus-operator@$PROM_OPERATOR_VERSION" | "$python" -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
 cnpg_dir=$(go mod download -json "github.com/cloudnative-pg/cloudnative-pg@$CNPG_VERSION" | "$python" -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
 prom_crd="$prom_dir/example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml"
+prom_rule_crd="$prom_dir/example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml"
 cnpg_crd="$cnpg_dir/config/crd/bases/postgresql.cnpg.io_clusters.yaml"
 
 # 2. Strimzi: the CRD is generated from the API model classes (Maven Central) by Strimzi's own
@@ -45,6 +46,7 @@ strimzi_user_crd="$work/044-Crd-kafkauser.yaml"
 
 # 3. Extract each served version's openAPIV3Schema.
 "$python" "$here/crd_extract.py" "$prom_crd" "$here"
+"$python" "$here/crd_extract.py" "$prom_rule_crd" "$here"
 "$python" "$here/crd_extract.py" "$cnpg_crd" "$here"
 "$python" "$here/crd_extract.py" "$strimzi_crd" "$here"
 "$python" "$here/crd_extract.py" "$strimzi_user_crd" "$here"
@@ -53,6 +55,7 @@ strimzi_user_crd="$work/044-Crd-kafkauser.yaml"
 {
   echo "# source CRD file sha256, as extracted by refresh.sh"
   sha256sum "$prom_crd" | sed "s#  .*#  prometheus-operator@$PROM_OPERATOR_VERSION example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml#"
+  sha256sum "$prom_rule_crd" | sed "s#  .*#  prometheus-operator@$PROM_OPERATOR_VERSION example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml#"
   sha256sum "$cnpg_crd" | sed "s#  .*#  cloudnative-pg@$CNPG_VERSION config/crd/bases/postgresql.cnpg.io_clusters.yaml#"
   sha256sum "$strimzi_crd" | sed "s#  .*#  strimzi api 0.51.0 + crd-generator 1.2.0: KafkaTopic CRD#"
   sha256sum "$strimzi_user_crd" | sed "s#  .*#  strimzi api 0.51.0 + crd-generator 1.2.0: KafkaUser CRD#"

@@ -13,6 +13,11 @@ PROJECTION_LAG = Histogram(
 PROJECTION_LAG_LAST = Gauge(
     "vault_projection_lag_last_seconds", "Lag of the last applied batch", ["projection"]
 )
+PROJECTION_LAG_SECONDS = Gauge(
+    "vault_projection_oldest_unapplied_seconds",
+    "Age (since it was published) of the oldest record the projection has not applied, sampled",
+    ["projection"],
+)
 PROJECTED = Counter("vault_projection_events_applied", "Events applied", ["projection"])
 DUPLICATES = Counter(
     "vault_projection_events_skipped", "Redelivered events skipped by position", ["projection"]

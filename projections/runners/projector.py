@@ -21,6 +21,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from events.envelope import KafkaEnvelope, RecordedEvent
 from infra.kafka_security import kafka_security
 from infra.sqlfiles import load_sql
+from infra.supervision import LoopHealth, keep_running
 from projections.rows import Projection
 from projections.runners import metrics
 from projections.runners.apply import apply
@@ -94,14 +95,24 @@ class Projector:
         self._projection = projection
         self._decoder = decoder
         self.ready = asyncio.Event()
+        self.health = LoopHealth("projector")
+
+    @property
+    def group_id(self) -> str:
+        return f"{self._settings.group_prefix}.{self._projection.name}"
 
     async def run(self, stop: asyncio.Event) -> None:
+        """Project until ``stop`` is set. A PostgreSQL or Kafka outage restarts the consumer with a
+        backoff: offsets not yet committed are redelivered, and positions make that a no-op."""
+        await keep_running("projector", self._consume, stop, health=self.health)
+
+    async def _consume(self, stop: asyncio.Event) -> None:
         s = self._settings
         consumer = AIOKafkaConsumer(
             s.topic,
             bootstrap_servers=s.bootstrap_servers,
             **kafka_security(),
-            group_id=f"{s.group_prefix}.{self._projection.name}",
+            group_id=self.group_id,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             isolation_level="read_committed",
@@ -113,10 +124,12 @@ class Projector:
                 polled = await consumer.getmany(timeout_ms=100, max_records=s.max_records)
                 records = [r for partition in polled.values() for r in partition]
                 if not records:
+                    self.health.ok()
                     continue
                 await self._apply(records)
                 # Offsets after the database commit: see the module docstring.
                 await consumer.commit()
+                self.health.ok()
         finally:
             await consumer.stop()
 

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from infra import outages
 from infra.errors import ErrorTable, error_middleware, framework_errors
 from infra.http import basic_credentials
 from infra.http import request_context as request_context_for
@@ -66,9 +67,11 @@ def _customer_id_taken(request: web.Request, exc: MerchantCustomerIdTaken) -> Pa
     )
 
 
-def _token_service_unavailable(_: web.Request, exc: TokenServiceUnavailable) -> PaysafeError:
-    log.error("token service unavailable", extra={"error": str(exc)})
-    return PaysafeError(errors.UNAVAILABLE)
+async def _select_one(request: web.Request) -> object:
+    """Tells when a PostgreSQL outage is over."""
+    from service.api import search  # here: search imports this module
+
+    return await request.app[search.POOL].fetchval("SELECT 1")
 
 
 ERRORS: ErrorTable = {
@@ -94,7 +97,16 @@ ERRORS: ErrorTable = {
     # The token service no longer has the instrument (deleted meanwhile, or half-deleted by an
     # earlier failure): to the client it is an id that no longer exists.
     TokenRefused: lambda _, e: errors.unknown_id("paymentToken"),
-    TokenServiceUnavailable: _token_service_unavailable,
+    # Outages: 503 with Retry-After, one warning per outage (infra.outages), never a 500.
+    TokenServiceUnavailable: outages.dependency_unavailable(
+        errors.UNAVAILABLE, outages.Outage("token service")
+    ),
+    **outages.postgres_unavailable(
+        outages.DEPENDENCY_UNAVAILABLE,
+        outages.Outage("postgres"),
+        _select_one,
+        internal=errors.INTERNAL,
+    ),
     MerchantCustomerIdTaken: _customer_id_taken,
     ConcurrentModification: lambda _, e: PaysafeError(errors.CONCURRENT_MODIFICATION),
     **framework_errors(

@@ -19,12 +19,14 @@ async def run_relay(settings: Settings) -> None:
             batch_size=settings.relay_batch_size,
         )
     )
+    readiness = kafka_readiness(settings)
+    readiness.checks["relay"] = relay.health.check
     await run_process(
         "relay",
-        kafka_readiness(settings),
+        readiness,
         metrics_host=METRICS_HOST,
         metrics_port=settings.metrics_port,
-        loops=[relay.run],
+        loops=[relay.run, relay.sample_lag],
         grace_seconds=settings.shutdown_grace_seconds,
         drain_seconds=settings.shutdown_drain_seconds,
     )

@@ -26,7 +26,7 @@ from events import metrics as event_metrics
 from infra.db import ssl_options
 from infra.kafka_security import kafka_security
 from infra.sqlfiles import load_sql
-from infra.supervision import keep_running, sleep_or_stop
+from infra.supervision import LoopHealth, keep_running, sleep_or_stop
 from service.tokens import metrics
 from service.tokens.sealing import token_fingerprint
 
@@ -114,6 +114,7 @@ class AuditPublisher:
     def __init__(self, settings: PublisherSettings) -> None:
         self._settings = settings
         self.is_leader = False
+        self.health = LoopHealth("audit publisher")
 
     async def run(self, stop: asyncio.Event) -> None:
         def stepped_down() -> None:
@@ -125,12 +126,14 @@ class AuditPublisher:
             stop,
             on_failure=event_metrics.KAFKA_PRODUCE_ERRORS.labels(process="token-audit").inc,
             on_exit=stepped_down,
+            health=self.health,
         )
 
     async def _lead(self, stop: asyncio.Event) -> None:
         conn = await asyncpg.connect(self._settings.database_url, **ssl_options())
         try:
             while not await conn.fetchval(_TRY_LOCK):
+                self.health.ok()  # a standby that can ask for the lock is ready to take over
                 if stop.is_set():
                     return
                 await sleep_or_stop(stop, self._settings.standby_poll_seconds)
@@ -161,6 +164,7 @@ class AuditPublisher:
                 await self._housekeeping(conn)
                 last_housekeeping = loop.time()
             rows = await conn.fetch(_UNPUBLISHED, s.batch_size)
+            self.health.ok()
             if not rows:
                 metrics.AUDIT_UNPUBLISHED.set(0)
                 metrics.AUDIT_LAG.set(0)

@@ -58,6 +58,8 @@ async def run_tokens(settings: Settings) -> None:
     readiness = Readiness()
     readiness.checks["kafka"] = kafka_check(settings.kafka_bootstrap_servers)
     app = create_app(settings, keyring, readiness)
+    publisher = audit_publisher(settings)
+    readiness.checks["audit-publisher"] = publisher.health.check
 
     async def purge(stop: asyncio.Event) -> None:
         await purge_expired_until_stopped(app, settings.single_use_purge_seconds, stop)
@@ -68,7 +70,7 @@ async def run_tokens(settings: Settings) -> None:
         metrics_host=METRICS_HOST,
         metrics_port=settings.tokens_metrics_port,
         sites=[Site(app, settings.tokens_host, settings.tokens_port)],
-        loops=[audit_publisher(settings).run, purge],
+        loops=[publisher.run, purge],
         grace_seconds=settings.shutdown_grace_seconds,
         drain_seconds=settings.shutdown_drain_seconds,
     )

@@ -3,7 +3,7 @@
 Each overlay (and the base) is rendered with `kubectl kustomize`; every object must validate,
 strictly (unknown fields are errors), against the Kubernetes JSON schemas bundled by the
 kubernetes-validate package, or against the CRD schemas vendored in deploy/schemas (ServiceMonitor,
-KafkaTopic, CloudNativePG Cluster). A kind with no schema fails. Then the security and operations
+PrometheusRule, KafkaTopic, CloudNativePG Cluster). A kind with no schema fails. Then the security and operations
 invariants the deployment promises (docs/deploying.md) are asserted on the rendered objects.
 """
 
@@ -34,6 +34,7 @@ KUBERNETES_VERSION = "1.32"
 BUILTIN_GROUPS = {"", "apps", "batch", "autoscaling", "policy"}
 CRD_SCHEMAS = {
     ("monitoring.coreos.com/v1", "ServiceMonitor"): "monitoring.coreos.com/servicemonitor_v1.json",
+    ("monitoring.coreos.com/v1", "PrometheusRule"): "monitoring.coreos.com/prometheusrule_v1.json",
     ("kafka.strimzi.io/v1beta2", "KafkaTopic"): "kafka.strimzi.io/kafkatopic_v1beta2.json",
     ("kafka.strimzi.io/v1", "KafkaTopic"): "kafka.strimzi.io/kafkatopic_v1.json",
     ("kafka.strimzi.io/v1beta2", "KafkaUser"): "kafka.strimzi.io/kafkauser_v1beta2.json",

@@ -1,0 +1,201 @@
+"""The fault-injection suite: the four processes and a PostgreSQL and Kafka of its own, a write
+load running, one fault after another; after each, the invariants in tests/faults/checks.py.
+
+Run by ``make test-faults`` (VAULT_FAULT_SUITE=1; several minutes, so not part of ``make test``).
+The report (one row per fault) is printed and written to VAULT_FAULT_REPORT (default
+fault-report.md in the test's temporary directory).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from service.settings import Settings
+from tests.faults import checks
+from tests.faults.load import Load
+from tests.faults.servers import OwnServers
+from tests.processes import Stack, build_stack
+
+# Deselected from `make test` by the marker (pyproject addopts), never skipped: `make test-faults`
+# selects it with `-m fault_suite`.
+pytestmark = [pytest.mark.integration, pytest.mark.fault_suite]
+OUTAGE_SECONDS = float(os.environ.get("VAULT_FAULT_OUTAGE_SECONDS", "6"))
+PROCESSES = ("api", "tokens", "relay", "projector")
+PROJECTOR_GROUP = "customervault.customer-search"
+
+
+@dataclass
+class Row:
+    fault: str
+    outcomes: Counter[str]
+    recovery_seconds: float
+    figures: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Suite:
+    servers: OwnServers
+    stack: Stack
+    load: Load
+    rows: list[Row] = field(default_factory=list)
+    _checked: tuple[int, int] = (0, 0)
+    _duplicates: int = 0
+
+    async def run(self, name: str, inject: Callable[[], Awaitable[None]]) -> None:
+        self.load.take_outcomes()
+        self.load.resume()
+        await self._until_writes_succeed()  # the fault hits a running load
+        await inject()
+        undone = time.monotonic()
+        for process in self.stack.processes.values():
+            await process.wait_ready(timeout=120)
+        await self._until_writes_succeed()
+        recovery = time.monotonic() - undone
+        await self.load.pause()
+        row = Row(name, self.load.take_outcomes(), recovery)
+        await self._check(row)
+        self.rows.append(row)
+
+    async def _until_writes_succeed(self, timeout: float = 120.0) -> None:
+        before = self.load.outcomes["ok"]
+        deadline = time.monotonic() + timeout
+        while self.load.outcomes["ok"] < before + 2:
+            assert time.monotonic() < deadline, f"no write succeeded:\n{self.stack.logs()}"
+            await asyncio.sleep(0.05)
+
+    async def _check(self, row: Row) -> None:
+        pool = await asyncpg.create_pool(self.servers.database_url, min_size=1, max_size=4)
+        try:
+            found = [
+                await checks.acknowledged_writes(self.stack, self.load, self._checked),
+                await checks.events_on_kafka(self.stack, pool),
+                await checks.projector_caught_up(self.stack, PROJECTOR_GROUP),
+                await checks.views_equal_rebuild(self.stack, pool),
+            ]
+            found += [await check(self.stack, pool) for check in checks.EXTRA_CHECKS]
+        finally:
+            await pool.close()
+        self._checked = (len(self.load.profiles), len(self.load.cards))
+        for findings in found:
+            row.figures.update(findings.figures)
+            row.problems += findings.problems
+        total = row.figures.get("duplicates", 0)
+        row.figures["duplicates"], self._duplicates = total - self._duplicates, total
+
+    # --- the faults ---------------------------------------------------------------------------
+
+    async def kill9(self, name: str) -> None:
+        self.stack.processes[name].kill()
+        await asyncio.sleep(1)
+        self.stack.processes[name].start()
+
+    async def sigterm(self, name: str) -> None:
+        code, _ = await asyncio.to_thread(self.stack.processes[name].terminate)
+        assert code == 0, f"{name} exited with {code} on SIGTERM"
+        self.stack.processes[name].start()
+
+    async def kafka_kill9(self) -> None:
+        await asyncio.to_thread(self.servers.kafka_kill)
+        await asyncio.sleep(OUTAGE_SECONDS)
+        await asyncio.to_thread(self.servers.kafka_restart)
+
+    async def kafka_freeze(self) -> None:
+        self.servers.kafka_freeze()
+        try:
+            await asyncio.sleep(OUTAGE_SECONDS)
+        finally:
+            self.servers.kafka_thaw()
+
+    async def postgres_immediate_stop(self) -> None:
+        await asyncio.to_thread(self.servers.postgres_stop_immediate)
+        await asyncio.sleep(OUTAGE_SECONDS)
+        await asyncio.to_thread(self.servers.postgres_restart)
+
+    async def long_transaction(self) -> None:
+        conn = await asyncpg.connect(self.servers.database_url)
+        try:
+            async with conn.transaction():
+                await conn.execute("SELECT pg_current_xact_id()")  # holds the xmin horizon
+                await conn.execute("SELECT pg_sleep($1)", OUTAGE_SECONDS * 2)
+        finally:
+            await conn.close()
+
+
+def report(rows: list[Row]) -> str:
+    extra = sorted({k for r in rows for k in r.figures} - {"lost", "duplicates", "unpublished"})
+    head = ["fault", "ok", "failed (by status)", "lost", "duplicated", "unpublished", *extra]
+    lines = [
+        "| " + " | ".join([*head, "recovery s", "problems"]) + " |",
+        "|" + "---|" * (len(head) + 2),
+    ]
+    for r in rows:
+        failed = ", ".join(f"{k}: {v}" for k, v in sorted(r.outcomes.items()) if k != "ok")
+        cells = [
+            r.fault,
+            str(r.outcomes["ok"]),
+            failed or "-",
+            *(str(r.figures.get(k, "n/a")) for k in ("lost", "duplicates", "unpublished", *extra)),
+            f"{r.recovery_seconds:.1f}",
+            str(len(r.problems)),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+async def suite(
+    own_servers: OwnServers, own_settings: Settings, process_env: dict[str, str], tmp_path: Path
+) -> AsyncIterator[Suite]:
+    env = {
+        **process_env,
+        "DATABASE_URL": own_servers.database_url,
+        "KAFKA_BOOTSTRAP_SERVERS": own_servers.bootstrap_servers,
+    }
+    pool = await asyncpg.create_pool(own_servers.database_url, min_size=1, max_size=2)
+    try:
+        stack = await build_stack(pool, env, own_settings.token_keks, tmp_path)
+    finally:
+        await pool.close()
+    await stack.start_all()
+    load = Load(stack.api_url, stack.merchant)
+    await load.start()
+    try:
+        yield Suite(own_servers, stack, load)
+    finally:
+        await load.stop()
+        stack.stop_all()
+
+
+async def test_every_fault_leaves_the_vault_whole(suite: Suite, tmp_path: Path) -> None:
+    faults: list[tuple[str, Callable[[], Awaitable[None]]]] = [
+        *((f"kill -9 {p}", lambda p=p: suite.kill9(p)) for p in PROCESSES),  # type: ignore[misc]
+        ("kill -9 Kafka, restart", suite.kafka_kill9),
+        (f"Kafka SIGSTOP {OUTAGE_SECONDS:.0f} s, SIGCONT", suite.kafka_freeze),
+        ("PostgreSQL immediate stop, restart", suite.postgres_immediate_stop),
+        (f"long transaction {OUTAGE_SECONDS * 2:.0f} s", suite.long_transaction),
+        *((f"SIGTERM {p} under load", lambda p=p: suite.sigterm(p)) for p in PROCESSES),  # type: ignore[misc]
+    ]
+    try:
+        for name, inject in faults:
+            await suite.run(name, inject)
+    finally:
+        table = report(suite.rows)
+        print(f"\n{table}")
+        target = Path(os.environ.get("VAULT_FAULT_REPORT") or tmp_path / "fault-report.md")
+        target.write_text(f"# Fault-injection report\n\n{table}")
+    problems = [f"{r.fault}: {p}" for r in suite.rows for p in r.problems]
+    assert not problems, "\n".join(problems[:50])
+    assert all(r.outcomes["500"] == 0 for r in suite.rows), "a fault was answered with 500"
+    sigterms = [r for r in suite.rows if r.fault.startswith("SIGTERM")]
+    assert all(r.outcomes["reset"] == 0 for r in sigterms), "a graceful shutdown cut a request"
+    assert len(suite.rows) == len(faults)
