@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from service.api.errors import FieldError
+from service.tokens.errors import FieldError, InvalidInstrument
 
 KINDS = ("card", "ach", "eft", "bacs", "sepa", "mandate")
 BANK_KINDS = ("ach", "eft", "bacs", "sepa")
@@ -49,12 +49,6 @@ _OPTIONAL: dict[str, tuple[str, ...]] = {
 # On update, these are kept when the body leaves them out (they are required on create);
 # the other replaceable fields are cleared when left out, as Paysafe's PUT does.
 _KEPT_WHEN_ABSENT = ("cardExpiry", "accountHolderName", "accountType")
-
-
-class InvalidInstrument(Exception):
-    def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__(f"{len(errors)} invalid field(s)")
-        self.errors = errors
 
 
 def _digits(value: Any, field: str, errors: list[FieldError], lo: int, hi: int) -> str:

@@ -30,7 +30,7 @@ async def test_tokens_process_serves_and_stops(process_env: dict[str, str]) -> N
         "VAULT_TOKEN_AUDIT_TOPIC": f"test.token-access.{uuid.uuid4().hex[:12]}",
     }
     code, out, err = await vault_cli(
-        env, "tokens", "clients", "create", "vault-api", "--scope", "tokenize"
+        env, "tokens", "clients", "create", "vault-api", "--scope", "tokenize", "--all-merchants"
     )
     assert code == 0, err
     creds = dict(line.split("=", 1) for line in out.splitlines())
