@@ -146,7 +146,7 @@ async def update_mandate(request: web.Request) -> web.Response:
     # domain/instruments.py), so the token is deactivated once, before the status is saved: a
     # failure in between leaves an open mandate whose token no longer pays, never the reverse.
     if status in CLOSED_MANDATE_STATUSES:
-        await request.app[TOKENS].update(merchant_of(request), token, status="INACTIVE")
+        await request.app[TOKENS].update(merchant_of(request), token, status="CLOSED")
     outcome = await execute(
         request, profile_id, c.ChangeMandateStatus(mandate_id, status, now_iso())
     )

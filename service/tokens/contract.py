@@ -126,7 +126,7 @@ class ResolveRequest(_Wire, frozen=True):
     # Printable and not blank: a NUL or another control character is refused (and audited).
     purpose: Annotated[
         str,
-        Meta(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*[^\s][^\x00-\x1f\x7f]*$"),
+        Meta(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"),
     ]
 
 

@@ -33,9 +33,14 @@ CARD = "4111111111111111"
 class TokenClient:
     base_url: str
     session: aiohttp.ClientSession
+    client_id: str = ""
 
     async def request(self, method: str, path: str, body: Any = None) -> Reply:
         data = json.dumps(body).encode() if body is not None else None
+        return await self.send(method, path, data)
+
+    async def send(self, method: str, path: str, data: bytes | None) -> Reply:
+        """``data`` as it is: malformed bodies (invalid JSON or UTF-8) included."""
         async with self.session.request(
             method,
             f"{self.base_url}{path}",
@@ -72,6 +77,16 @@ class TokenService:
     ) -> TokenClient:
         """A client with ``scopes``, bound to ``merchants`` (none given: to all merchants)."""
         return await self.client_factory(*scopes, credentials=credentials, merchants=merchants)
+
+    async def outbox_rows(self, pool: asyncpg.Pool, client_id: str) -> list[dict[str, Any]]:
+        """The audit rows this service wrote for ``client_id`` (before any publishing)."""
+        rows = await pool.fetch(
+            "SELECT payload FROM tokens.audit_outbox WHERE topic = $1"
+            " AND payload->>'clientId' = $2 ORDER BY id",
+            self.topic,
+            client_id,
+        )
+        return [json.loads(r["payload"]) for r in rows]
 
     async def audit_records(self) -> list[dict[str, Any]]:
         records = await read_topic(self.settings.kafka_bootstrap_servers, self.topic)
@@ -140,7 +155,7 @@ async def token_service(
         headers = {"Authorization": aiohttp.encode_basic_auth(*credentials)} if credentials else {}
         session = aiohttp.ClientSession(headers=headers)
         sessions.append(session)
-        return TokenClient(url, session)
+        return TokenClient(url, session, credentials[0] if credentials else "")
 
     try:
         assert STORE in app
