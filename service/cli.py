@@ -27,6 +27,14 @@ def _keyring(settings: Settings) -> Keyring:
     return Keyring.parse(settings.personal_data_keks)
 
 
+def config_lines(settings: Settings, token_settings: TokenServiceSettings) -> list[str]:
+    """``vault config``: both services' effective settings (the token service's under
+    ``tokens.``), secrets redacted."""
+    return [f"{name}={value}" for name, value in settings.redacted().items()] + [
+        f"tokens.{name}={value}" for name, value in token_settings.redacted().items()
+    ]
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="vault", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -150,9 +158,5 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
                 getattr(args, "from_kek", None),
             )
         case "config":
-            for name, value in settings.redacted().items():
-                print(f"{name}={value}")
-            # The token service's own settings, under its prefix.
-            for name, value in TokenServiceSettings.from_env().redacted().items():
-                print(f"tokens.{name}={value}")
+            print("\n".join(config_lines(settings, TokenServiceSettings.from_env())))
     return 0

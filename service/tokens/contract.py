@@ -131,13 +131,15 @@ class ResolveRequest(_Wire, frozen=True):
 
 
 class Tokenized(_Wire, frozen=True):
+    # The service always sends every field (null when it does not apply); the defaults let the
+    # vault's tests and fakes build one with only what they need.
     token: str
     kind: str
-    fingerprint: str | None
-    fingerprint_key_version: int | None
-    bin: str | None
-    last_digits: str | None
-    expires_at: Annotated[str, Meta(extra_json_schema={"format": "date-time"})] | None
+    fingerprint: str | None = None
+    fingerprint_key_version: int | None = None
+    bin: str | None = None
+    last_digits: str | None = None
+    expires_at: Annotated[str, Meta(extra_json_schema={"format": "date-time"})] | None = None
 
 
 class Redeemed(Tokenized, frozen=True, omit_defaults=True):
