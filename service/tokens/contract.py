@@ -126,7 +126,11 @@ class ResolveRequest(_Wire, frozen=True):
     # Printable and not blank: a NUL or another control character is refused (and audited).
     purpose: Annotated[
         str,
-        Meta(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"),
+        Meta(
+            min_length=1,
+            max_length=200,
+            pattern=r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$",
+        ),
     ]
 
 
@@ -202,6 +206,45 @@ class ErrorDetail(_Wire, frozen=True):
 class Error(msgspec.Struct, frozen=True):
     error: ErrorDetail
 
+
+def _ref(struct: type) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{struct.__name__}"}
+
+
+def _variant(kind: str, single_use: bool, instrument: dict[str, Any]) -> dict[str, Any]:
+    variant: dict[str, Any] = {
+        "properties": {
+            "kind": {"const": kind},
+            "singleUse": {"const": single_use},
+            "instrument": instrument,
+        }
+    }
+    if single_use:  # absent means false
+        variant["required"] = ["singleUse"]
+    return variant
+
+
+SCHEMA_EXTRAS: dict[str, dict[str, Any]] = {
+    # Which instrument goes with which kind, and the CVV only in a single-use card token: rules
+    # across fields that the structs cannot say, added to their generated schemas.
+    "TokenizeRequest": {
+        "oneOf": [
+            _variant("card", True, _ref(Card)),
+            _variant("card", False, {"allOf": [_ref(Card), {"not": {"required": ["cvv"]}}]}),
+            *(
+                _variant(kind, False, _ref(struct))
+                for kind, struct in INSTRUMENTS.items()
+                if kind != "card"
+            ),
+        ]
+    },
+    "UpdateRequest": {
+        "anyOf": [
+            {"required": ["instrument"], "properties": {"instrument": {"type": "object"}}},
+            {"required": ["status"], "properties": {"status": {"type": "string"}}},
+        ]
+    },
+}
 
 FIELD_MESSAGES = {
     "merchantId": "must be a UUID",

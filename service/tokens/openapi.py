@@ -62,6 +62,9 @@ def openapi_document(routes: list[Route]) -> dict[str, Any]:
     _, schemas = msgspec.json.schema_components(
         sorted(structs, key=lambda s: s.__name__), ref_template=_REF
     )
+    for name, extra in contract.SCHEMA_EXTRAS.items():
+        if name in schemas:
+            schemas[name] = {**schemas[name], **extra}
     paths: dict[str, dict[str, Any]] = {}
     for route in documented:
         paths.setdefault(route.path, {})[route.method.lower()] = _operation(route)

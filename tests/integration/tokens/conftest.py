@@ -34,6 +34,7 @@ class TokenClient:
     base_url: str
     session: aiohttp.ClientSession
     client_id: str = ""
+    secret: str = ""
 
     async def request(self, method: str, path: str, body: Any = None) -> Reply:
         data = json.dumps(body).encode() if body is not None else None
@@ -155,7 +156,7 @@ async def token_service(
         headers = {"Authorization": aiohttp.encode_basic_auth(*credentials)} if credentials else {}
         session = aiohttp.ClientSession(headers=headers)
         sessions.append(session)
-        return TokenClient(url, session, credentials[0] if credentials else "")
+        return TokenClient(url, session, *(credentials or ("", "")))
 
     try:
         assert STORE in app
