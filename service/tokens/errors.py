@@ -7,41 +7,40 @@ import logging
 
 from aiohttp import web
 
-from infra.errors import ApiError, ErrorCode, ErrorTable, FieldError, framework_errors
+from infra.errors import (
+    INTERNAL,
+    INVALID_CREDENTIALS,
+    INVALID_FIELDS,
+    MISSING_CREDENTIALS,
+    NO_PERMISSION,
+    NOT_PARSEABLE,
+    TOO_LARGE,
+    UNKNOWN_URL,
+    WRONG_METHOD,
+    ApiError,
+    ErrorCode,
+    ErrorTable,
+    FieldError,
+    framework_errors,
+)
 
-__all__ = ["ApiError", "ErrorCode", "FieldError"]
+__all__ = [
+    "INTERNAL",
+    "INVALID_CREDENTIALS",
+    "INVALID_FIELDS",
+    "MISSING_CREDENTIALS",
+    "NOT_PARSEABLE",
+    "NO_PERMISSION",
+    "TOO_LARGE",
+    "UNKNOWN_URL",
+    "WRONG_METHOD",
+    "ApiError",
+    "ErrorCode",
+    "FieldError",
+]
 
 log = logging.getLogger("service.tokens.http")
 
-INVALID_FIELDS = ErrorCode(
-    "5068",
-    400,
-    "Either you submitted a request that is missing a mandatory field or the value of a field "
-    "does not match the format expected.",
-)
-NOT_PARSEABLE = ErrorCode("5023", 400, "The request is not parseable.")
-TOO_LARGE = ErrorCode("5023", 413, "The request is not parseable: the body is too large.")
-NO_PERMISSION = ErrorCode(
-    "5270",
-    403,
-    "The credentials provided with the request do not have permission to access the requested data.",
-)
-UNKNOWN_URL = ErrorCode(
-    "5273",
-    404,
-    "Your client reached our application but we were unable to service your request due to an "
-    "invalid URL.",
-)
-INVALID_CREDENTIALS = ErrorCode("5279", 401, "The authentication credentials are invalid.")
-MISSING_CREDENTIALS = ErrorCode(
-    "5280", 401, "The required authentication credentials were not provided."
-)
-WRONG_METHOD = ErrorCode(
-    "5281",
-    405,
-    "The request uses an action (e.g., GET, POST, or PUT) that is not supported by the resource.",
-)
-INTERNAL = ErrorCode("1000", 500, "An internal error occurred.")
 CARD_TOKEN_INVALID = ErrorCode(
     "5500",
     404,
