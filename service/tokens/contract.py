@@ -146,7 +146,7 @@ class Tokenized(_Wire, frozen=True):
     expires_at: Annotated[str, Meta(extra_json_schema={"format": "date-time"})] | None = None
 
 
-class Redeemed(Tokenized, frozen=True, omit_defaults=True):
+class Redeemed(Tokenized, frozen=True):
     holder_name: str | None = None
     card_expiry: CardExpiry | None = None
     billing_address: dict[str, Any] | None = None

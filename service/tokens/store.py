@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -24,6 +22,7 @@ from service.tokens.audit import AuditOutbox
 from service.tokens.clients import Caller
 from service.tokens.errors import FieldError, InvalidInstrument, RecordUnreadable, TokenNotFound
 from service.tokens.instruments import BANK_KINDS
+from service.tokens.records import CLOSED, Summary, record, refusal, summary_of
 from service.tokens.sealing import FingerprintKeys, RecordCipher, token_fingerprint
 
 log = logging.getLogger(__name__)
@@ -37,77 +36,6 @@ _PURGE = load_sql("service.tokens", "queries/single_use_purge.sql")
 
 _PREFIX = {"card": "C", "mandate": "M", **dict.fromkeys(BANK_KINDS, "D")}
 SINGLE_USE_PREFIX = "SC"
-CLOSED = "CLOSED"  # terminal: a closed token (a cancelled mandate) never resolves or changes again
-
-
-@dataclass(frozen=True)
-class Summary:
-    token: str
-    kind: str
-    fingerprint: str | None
-    fingerprint_key_version: int | None
-    bin: str | None
-    last_digits: str | None
-    expires_at: datetime | None
-
-    def wire(self) -> contract.Tokenized:
-        return contract.Tokenized(
-            token=self.token,
-            kind=self.kind,
-            fingerprint=self.fingerprint,
-            fingerprint_key_version=self.fingerprint_key_version,
-            bin=self.bin,
-            last_digits=self.last_digits,
-            expires_at=self.expires_at.isoformat() if self.expires_at else None,
-        )
-
-
-def _summary(row: asyncpg.Record) -> Summary:
-    return Summary(
-        token=row["token"],
-        kind=row["kind"],
-        fingerprint=row["fingerprint"],
-        fingerprint_key_version=row["fingerprint_version"],
-        bin=row["bin"],
-        last_digits=row["last_digits"],
-        expires_at=row["expires_at"],
-    )
-
-
-def refusal(
-    row: asyncpg.Record | None,
-    merchant_id: uuid.UUID,
-    caller: Caller,
-    *,
-    single_use: bool = False,
-    inactive_ok: bool = False,
-) -> str | None:
-    """Why a record may not be used by this merchant through this client (None: it may)."""
-    if not caller.acts_for(merchant_id):
-        return "merchant_not_bound"
-    if row is None:
-        return "unknown_token"
-    if row["merchant_id"] != merchant_id:
-        return "foreign_merchant"
-    if row["deleted_at"] is not None:
-        return "deleted"
-    if row["single_use"] != single_use:
-        return "single_use_token" if row["single_use"] else "not_single_use"
-    if row["expired"]:
-        return "expired"
-    if row["status"] == CLOSED:
-        return "closed"
-    if row["status"] != "ACTIVE" and not inactive_ok:
-        return "inactive"
-    return None
-
-
-async def _record(conn: asyncpg.Connection, query: str, token: str) -> Any:
-    """The record of ``token``; None for text no token can be (PostgreSQL refuses NUL and lone
-    surrogates, and an error there would be a 500 instead of the unknown-token answer)."""
-    if "\x00" in token or not token.isascii():
-        return None
-    return await conn.fetchrow(query, token)
 
 
 def _unreadable(token: str, exc: DecryptionFailed) -> RecordUnreadable:
@@ -153,7 +81,7 @@ class TokenStore:
             bank_token = None
             if kind == "mandate":
                 bank_token = str(data["bankAccountToken"])
-                bank = await _record(conn, _GET_FOR_UPDATE, bank_token)
+                bank = await record(conn, _GET_FOR_UPDATE, bank_token)
                 if refusal(bank, merchant_id, caller) is not None or bank["kind"] not in BANK_KINDS:
                     raise InvalidInstrument(
                         [
@@ -230,10 +158,10 @@ class TokenStore:
         status: str | None,
     ) -> Summary:
         async with self.pool.acquire() as conn, conn.transaction():
-            row = await _record(conn, _GET_FOR_UPDATE, token)
+            row = await record(conn, _GET_FOR_UPDATE, token)
             reason = refusal(row, merchant_id, caller, inactive_ok=True)
             if reason == "closed" and raw is None and status == CLOSED:
-                return _summary(row)  # closing again (a retried closure) changes nothing
+                return summary_of(row)  # closing again (a retried closure) changes nothing
             if reason == "closed":
                 raise InvalidInstrument([FieldError("status", "a closed token cannot change")])
             if reason is not None:
@@ -264,11 +192,11 @@ class TokenStore:
                 ),
             )
         metrics.UPDATED.labels(row["kind"]).inc()
-        return _summary(row)
+        return summary_of(row)
 
     async def delete(self, caller: Caller, merchant_id: uuid.UUID, token: str) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
-            row = await _record(conn, _GET_FOR_UPDATE, token)
+            row = await record(conn, _GET_FOR_UPDATE, token)
             reason = refusal(row, merchant_id, caller, inactive_ok=True)
             if reason is not None and reason not in ("single_use_token", "expired", "closed"):
                 raise TokenNotFound(token)
@@ -288,7 +216,7 @@ class TokenStore:
     async def redeem(self, caller: Caller, merchant_id: uuid.UUID, token: str) -> contract.Redeemed:
         """Turn a live single-use card token into a permanent card token, without the CVV."""
         async with self.pool.acquire() as conn, conn.transaction():
-            row = await _record(conn, _GET_FOR_UPDATE, token)
+            row = await record(conn, _GET_FOR_UPDATE, token)
             if refusal(row, merchant_id, caller, single_use=True) is not None:
                 raise TokenNotFound(token)
             try:
@@ -327,7 +255,7 @@ class TokenStore:
         revealed: dict[str, Any] | None = None
         failure: DecryptionFailed | None = None
         async with self.pool.acquire() as conn, conn.transaction():
-            row = await _record(conn, _GET, token)
+            row = await record(conn, _GET, token)
             reason = refusal(row, merchant_id, caller)
             bank = None
             if reason is None and row["kind"] == "mandate":
