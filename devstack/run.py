@@ -89,8 +89,11 @@ async def run(settings: Settings, port: int) -> None:
             merchant_id = await merchants.create_merchant(pool, "demo")
             key = await merchants.issue_api_key(pool, merchant_id, "server")
             sut_key = await merchants.issue_api_key(pool, merchant_id, "single_use")
-            vault_client = await create_client(pool, "vault-api", ["tokenize"])
-            payments = await create_client(pool, "demo-payments", ["detokenize"])
+            vault_client = await create_client(pool, "vault-api", ["tokenize"], all_merchants=True)
+            # The demo payments service acts for the demo merchant only.
+            payments = await create_client(
+                pool, "demo-payments", ["detokenize"], merchants=[merchant_id]
+            )
         finally:
             await pool.close()
         env["VAULT_TOKENS_CLIENT_ID"] = vault_client.client_id

@@ -34,6 +34,38 @@ class ErrorCode:
     message: str
 
 
+# Paysafe's general codes, the same in both services (each adds its own beside them).
+INVALID_FIELDS = ErrorCode(
+    "5068",
+    400,
+    "Either you submitted a request that is missing a mandatory field or the value of a field "
+    "does not match the format expected.",
+)
+NOT_PARSEABLE = ErrorCode("5023", 400, "The request is not parseable.")
+TOO_LARGE = ErrorCode("5023", 413, "The request is not parseable: the body is too large.")
+NO_PERMISSION = ErrorCode(
+    "5270",
+    403,
+    "The credentials provided with the request do not have permission to access the requested data.",
+)
+UNKNOWN_URL = ErrorCode(
+    "5273",
+    404,
+    "Your client reached our application but we were unable to service your request due to an "
+    "invalid URL.",
+)
+INVALID_CREDENTIALS = ErrorCode("5279", 401, "The authentication credentials are invalid.")
+MISSING_CREDENTIALS = ErrorCode(
+    "5280", 401, "The required authentication credentials were not provided."
+)
+WRONG_METHOD = ErrorCode(
+    "5281",
+    405,
+    "The request uses an action (e.g., GET, POST, or PUT) that is not supported by the resource.",
+)
+INTERNAL = ErrorCode("1000", 500, "An internal error occurred.")
+
+
 class FieldError(msgspec.Struct, frozen=True):
     field: str
     error: str

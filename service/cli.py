@@ -6,12 +6,14 @@ import argparse
 import asyncio
 import logging
 import sys
+import uuid
 from collections.abc import Sequence
 
 from events.crypto import Keyring
 from infra.logs import configure_logging
 from service.settings import ConfigError, Settings
 from service.tokens.keyring import KeyringError
+from service.tokens.settings import TokenServiceSettings
 
 log = logging.getLogger("vault")
 
@@ -23,6 +25,14 @@ def _keyring(settings: Settings) -> Keyring:
             "encryption keys as id:base64key[,…]; `vault keys generate` makes one"
         )
     return Keyring.parse(settings.personal_data_keks)
+
+
+def config_lines(settings: Settings, token_settings: TokenServiceSettings) -> list[str]:
+    """``vault config``: both services' effective settings (the token service's under
+    ``tokens.``), secrets redacted."""
+    return [f"{name}={value}" for name, value in settings.redacted().items()] + [
+        f"tokens.{name}={value}" for name, value in token_settings.redacted().items()
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -54,6 +64,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     client_create.add_argument(
         "--scope", action="append", required=True, choices=["tokenize", "detokenize", "keys"]
     )
+    bound = client_create.add_mutually_exclusive_group(required=True)
+    bound.add_argument(
+        "--merchant", action="append", type=uuid.UUID, metavar="UUID", help="repeatable"
+    )
+    bound.add_argument(
+        "--all-merchants", action="store_true", help="a platform-wide client (the vault API)"
+    )
+    client_revoke = csub.add_parser(
+        "revoke", help="revoke a client (every replica within VAULT_TOKENS_CLIENT_CACHE_SECONDS)"
+    )
+    client_revoke.add_argument("client_id")
     tsub.add_parser("purge-expired", help="destroy expired single-use records now")
     keys = sub.add_parser("keys", help="key-encryption keys")
     ksub = keys.add_subparsers(dest="action", required=True)
@@ -118,25 +139,33 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         case "tokens":
             from service.tokens import process as tokens
 
+            token_settings = TokenServiceSettings.from_env()
+            if args.action == "clients" and args.client_action == "revoke":
+                return await tokens.revoke_service_client(token_settings, args.client_id)
             if args.action == "clients":
-                await tokens.create_service_client(settings, args.name, args.scope)
+                await tokens.create_service_client(
+                    token_settings,
+                    args.name,
+                    args.scope,
+                    args.merchant or [],
+                    all_merchants=args.all_merchants,
+                )
             elif args.action == "purge-expired":
-                await tokens.purge_expired(settings)
+                await tokens.purge_expired(token_settings)
             else:
-                await tokens.run_tokens(settings)
+                await tokens.run_tokens(token_settings)
         case "keys" if args.action == "generate":
             print(Keyring.generate(args.id).spec())
         case "keys":
             from service.tokens import process as tokens
 
             return await tokens.keys_command(
-                settings,
+                TokenServiceSettings.from_env(),
                 args.action,
                 getattr(args, "kek_id", None),
                 getattr(args, "batch_size", 500),
                 getattr(args, "from_kek", None),
             )
         case "config":
-            for name, value in settings.redacted().items():
-                print(f"{name}={value}")
+            print("\n".join(config_lines(settings, TokenServiceSettings.from_env())))
     return 0

@@ -37,6 +37,7 @@ from service.settings import Settings
 from service.tokens.app import create_app as create_token_app
 from service.tokens.clients import create_client
 from service.tokens.process import keyring_from
+from service.tokens.settings import TokenServiceSettings
 from tests.support import PaymentsClient, VaultClient
 
 REPO = Path(__file__).resolve().parent.parent
@@ -65,7 +66,18 @@ async def settings(endpoints: Endpoints, keyring: Keyring) -> Settings:
         database_url=endpoints.database_url,
         kafka_bootstrap_servers=endpoints.kafka_bootstrap_servers,
         personal_data_keks=keyring.spec(),
-        token_keks=Keyring.generate("test-token-kek-1").spec(),
+        topic_partitions=3,
+        db_pool_max=10,
+    )
+
+
+@pytest.fixture(scope="session")
+def token_settings(settings: Settings) -> TokenServiceSettings:
+    """The token service's own settings on the same test stack."""
+    return TokenServiceSettings(
+        database_url=settings.database_url,
+        kafka_bootstrap_servers=settings.kafka_bootstrap_servers,
+        keks=Keyring.generate("test-token-kek-1").spec(),
         topic_partitions=3,
         db_pool_max=10,
     )
@@ -88,17 +100,17 @@ async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
 
 
 @pytest.fixture(scope="session")
-async def tokens_url(settings: Settings) -> AsyncIterator[str]:
+async def tokens_url(token_settings: TokenServiceSettings) -> AsyncIterator[str]:
     """The token service on a real socket, in this process (its own pool). Its audit rows are
     published by whichever `vault tokens` process runs, so their topic must exist, as the
     process makes sure at its start."""
     await ensure_topic(
-        settings.kafka_bootstrap_servers,
-        settings.token_audit_topic,
+        token_settings.kafka_bootstrap_servers,
+        token_settings.audit_topic,
         partitions=1,
         replication_factor=1,
     )
-    runner, url = await serve(create_token_app(settings, keyring_from(settings)))
+    runner, url = await serve(create_token_app(token_settings, keyring_from(token_settings)))
     yield url
     await runner.cleanup()
 
@@ -106,7 +118,7 @@ async def tokens_url(settings: Settings) -> AsyncIterator[str]:
 @pytest.fixture(scope="session")
 async def api_settings(settings: Settings, tokens_url: str, pool: asyncpg.Pool) -> Settings:
     """Settings of the vault API: the test stack plus a token-service client with `tokenize`."""
-    client = await create_client(pool, "vault-api", ["tokenize"])
+    client = await create_client(pool, "vault-api", ["tokenize"], all_merchants=True)
     return replace(
         settings,
         tokens_url=tokens_url,
@@ -125,8 +137,10 @@ async def api_url(api_settings: Settings, keyring: Keyring) -> AsyncIterator[str
 
 @pytest.fixture(scope="session")
 async def payments(tokens_url: str, pool: asyncpg.Pool) -> AsyncIterator[PaymentsClient]:
-    """A card-payments / direct-debit service: a token-service client with `detokenize`."""
-    client = await create_client(pool, "card-payments", ["detokenize"])
+    """A platform-wide card-payments / direct-debit service: a token-service client with
+    `detokenize` for every merchant (tests make a merchant each; merchant-bound clients are tested
+    in tests/integration/tokens)."""
+    client = await create_client(pool, "card-payments", ["detokenize"], all_merchants=True)
     async with PaymentsClient(tokens_url, client.client_id, client.secret) as c:
         yield c
 

@@ -28,6 +28,7 @@ from infra.payment_tokens import new_payment_token
 from projections.rows import EventContext
 from service.adapters.token_service import TokenRefused, TokenServiceUnavailable
 from service.tokens import instruments
+from service.tokens.contract import UpdateStatus
 
 # --- the profile store -------------------------------------------------------------------------------
 
@@ -274,7 +275,7 @@ class InMemoryTokenService:
         token: str,
         *,
         instrument: dict[str, Any] | None = None,
-        status: str | None = None,
+        status: UpdateStatus | None = None,
     ) -> None:
         self._up()
         record = self._live(merchant_id, token)

@@ -132,8 +132,10 @@ async def build_stack(
     merchant_id = await create_merchant(pool, f"processes-{uuid.uuid4()}")
     merchant = await issue_api_key(pool, merchant_id, "server")
     sut_key = await issue_api_key(pool, merchant_id, "single_use")
-    vault_client = await create_client(pool, "vault-api-process", ["tokenize"])
-    payments = await create_client(pool, "payments-process", ["detokenize"])
+    vault_client = await create_client(pool, "vault-api-process", ["tokenize"], all_merchants=True)
+    payments = await create_client(
+        pool, "payments-process", ["detokenize"], merchants=[merchant_id]
+    )
     suffix = uuid.uuid4().hex[:10]
     stack = Stack(
         base_env={},

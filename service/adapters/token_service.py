@@ -1,7 +1,9 @@
 """The vault API's client of the token service (internal HTTP, `tokenize` scope).
 
 The vault API hands raw numbers to the token service and keeps only what comes back: the token,
-BIN, last digits and fingerprint. Nothing here logs a request body.
+BIN, last digits and fingerprint. Requests and answers are the token service's wire contract
+(``service/tokens/contract.py``), the only part of the token service the vault imports. Nothing
+here logs a request body.
 """
 
 from __future__ import annotations
@@ -14,8 +16,17 @@ from urllib.parse import quote
 import aiohttp
 import msgspec
 
-from events.types import CardExpiry
 from infra.logs import request_id
+from service.tokens.contract import (
+    Redeemed,
+    RedeemRequest,
+    Tokenized,
+    TokenizeRequest,
+    UpdateRequest,
+    UpdateStatus,
+)
+
+__all__ = ["Redeemed", "TokenClient", "TokenRefused", "TokenServiceUnavailable", "Tokenized"]
 
 
 class TokenServiceUnavailable(Exception):
@@ -29,22 +40,6 @@ class TokenRefused(Exception):
         super().__init__(f"{status} {code}")
         self.status = status
         self.code = code
-
-
-class Tokenized(msgspec.Struct, frozen=True, rename="camel"):
-    token: str
-    kind: str
-    fingerprint: str | None = None
-    fingerprint_key_version: int | None = None
-    bin: str | None = None
-    last_digits: str | None = None
-    expires_at: str | None = None
-
-
-class Redeemed(Tokenized, frozen=True):
-    holder_name: str | None = None
-    card_expiry: CardExpiry | None = None
-    billing_address: dict[str, Any] | None = None
 
 
 class TokenClient:
@@ -92,12 +87,12 @@ class TokenClient:
         *,
         single_use: bool = False,
     ) -> Tokenized:
-        body = {
-            "merchantId": str(merchant_id),
-            "kind": kind,
-            "instrument": instrument,
-            "singleUse": single_use,
-        }
+        body = TokenizeRequest(
+            merchant_id=merchant_id,
+            kind=kind,  # type: ignore[arg-type]  # the vault passes its own kinds
+            instrument=instrument,
+            single_use=single_use,
+        )
         return msgspec.json.decode(
             await self._call("POST", "/tokens/v1/instruments", body), type=Tokenized
         )
@@ -108,13 +103,11 @@ class TokenClient:
         token: str,
         *,
         instrument: dict[str, Any] | None = None,
-        status: str | None = None,
+        status: UpdateStatus | None = None,
     ) -> None:
-        body: dict[str, Any] = {"merchantId": str(merchant_id)}
-        if instrument is not None:
-            body["instrument"] = instrument
-        if status is not None:
-            body["status"] = status
+        """Change the non-number parts and/or the status; ``CLOSED`` is terminal (a cancelled
+        mandate's token never resolves or changes again)."""
+        body = UpdateRequest(merchant_id=merchant_id, instrument=instrument, status=status)
         await self._call("PUT", f"/tokens/v1/instruments/{quote(token, safe='')}", body)
 
     async def delete(self, merchant_id: uuid.UUID, token: str) -> None:
@@ -125,6 +118,6 @@ class TokenClient:
             )
 
     async def redeem(self, merchant_id: uuid.UUID, single_use_token: str) -> Redeemed:
-        body = {"merchantId": str(merchant_id)}
+        body = RedeemRequest(merchant_id=merchant_id)
         path = f"/tokens/v1/single-use/{quote(single_use_token, safe='')}/redeem"
         return msgspec.json.decode(await self._call("POST", path, body), type=Redeemed)

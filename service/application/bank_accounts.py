@@ -150,7 +150,7 @@ class BankAccounts(ApplicationService):
         # domain/instruments.py), so the token is deactivated once, before the status is saved: a
         # failure in between leaves an open mandate whose token no longer pays, never the reverse.
         if status in CLOSED_MANDATE_STATUSES and mandate.status not in CLOSED_MANDATE_STATUSES:
-            await self.tokens.update(actor.merchant_id, mandate.payment_token, status="INACTIVE")
+            await self.tokens.update(actor.merchant_id, mandate.payment_token, status="CLOSED")
         command = c.ChangeMandateStatus(
             mandate_id=mandate_id, status=status, status_change_date=status_change_date
         )

@@ -23,6 +23,7 @@ from projections.rows import EventContext
 # The token service's refusals are the HTTP client's exceptions: that module belongs to the token
 # contract, and the in-memory token service raises the same classes so callers catch one thing.
 from service.adapters.token_service import TokenRefused, TokenServiceUnavailable
+from service.tokens.contract import UpdateStatus
 
 __all__ = [
     "ProfileReader",
@@ -132,7 +133,7 @@ class TokenService(Protocol):
         token: str,
         *,
         instrument: dict[str, Any] | None = None,
-        status: str | None = None,
+        status: UpdateStatus | None = None,
     ) -> None: ...
 
     async def delete(self, merchant_id: uuid.UUID, token: str) -> None: ...

@@ -6,124 +6,106 @@ method, route template, status and duration only.
 
 from __future__ import annotations
 
-import logging
+import re
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from collections.abc import AsyncIterator
+from typing import Any, TypeVar
 
-import asyncpg
 import msgspec
 from aiohttp import web
 
-from infra.db import keep_session, ssl_options
+from infra.db import PoolSettings, create_pool
+from infra.errors import error_middleware
 from infra.http import basic_credentials
 from infra.http import request_context as request_context_for
 from infra.probes import Readiness
 from infra.throttle import FailureLimiter, client_address
-from service.api import errors
-from service.api.errors import FieldError, PaysafeError
-from service.settings import Settings
-from service.tokens import keyops
+from service.tokens import contract, keyops
+from service.tokens import errors as e
 from service.tokens.audit import AuditOutbox
 from service.tokens.clients import Caller, ClientAuthenticator
-from service.tokens.errors import RecordUnreadable, TokenNotFound
-from service.tokens.instruments import KINDS, InvalidInstrument
+from service.tokens.errors import ApiError, FieldError, TokenNotFound
 from service.tokens.keyring import TokenKeyring
 from service.tokens.openapi import openapi_document
+from service.tokens.routes import PREFIX, Handler, Route, register
 from service.tokens.sealing import FINGERPRINT_KEY_VERSION, RecordCipher
+from service.tokens.settings import TokenServiceSettings
 from service.tokens.store import TokenStore
-
-log = logging.getLogger("service.tokens.http")
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 STORE = web.AppKey("token_store", TokenStore)
 AUTHENTICATOR = web.AppKey("token_authenticator", ClientAuthenticator)
 KEYRING = web.AppKey("token_keyring", TokenKeyring)
+ROUTES = web.AppKey("token_routes", list[Route])
 CALLER = web.RequestKey("caller", Caller)
-PREFIX = "/tokens/v1"
 RESOLVE_PATH = f"{PREFIX}/resolve"
+OPENAPI_PATH = f"{PREFIX}/openapi.json"
 MAX_BODY_BYTES = 64 * 1024
 request_context = request_context_for("token-service", lambda _: {"Cache-Control": "no-store"})
 _WWW_AUTHENTICATE = {"WWW-Authenticate": 'Basic realm="token-service"'}
+# What create_client issues; anything else is unknown without a database round trip (and NUL or
+# other text PostgreSQL refuses never reaches it).
+_CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+T = TypeVar("T")
 _LIMITER = FailureLimiter("token-service")
 
-
-@web.middleware
-async def error_mapping(request: web.Request, handler: Handler) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except PaysafeError as exc:
-        return exc.response()
-    except TokenNotFound as exc:
-        return exc.error().response()
-    except InvalidInstrument as exc:
-        return errors.invalid(exc.errors).response()
-    except RecordUnreadable:
-        return PaysafeError(errors.INTERNAL).response()
-    except web.HTTPNotFound:
-        return PaysafeError(errors.UNKNOWN_URL).response()
-    except web.HTTPMethodNotAllowed as exc:
-        allow = {"Allow": ",".join(sorted(exc.allowed_methods))}
-        return PaysafeError(errors.WRONG_METHOD, headers=allow).response()
-    except web.HTTPRequestEntityTooLarge:
-        return PaysafeError(errors.TOO_LARGE).response()
-    except web.HTTPException as exc:
-        return PaysafeError(
-            errors.ErrorCode(errors.INTERNAL.code, exc.status, exc.reason)
-        ).response()
-    except Exception:
-        log.exception("unhandled error")
-        return PaysafeError(errors.INTERNAL).response()
+errors = error_middleware(e.ERRORS, internal=e.INTERNAL, log=e.log)
 
 
 @web.middleware
 async def authentication(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if not request.path.startswith(f"{PREFIX}/") or request.path == f"{PREFIX}/openapi.json":
+    if not request.path.startswith(f"{PREFIX}/") or request.path == OPENAPI_PATH:
         return await handler(request)
     credentials = basic_credentials(request)
     caller = None
-    if (
-        credentials is not None
-    ):  # infra.throttle: 429 once a source or client id used up its failures
+    if credentials is not None and _CLIENT_ID.fullmatch(credentials[0]) and credentials[1]:
+        # infra.throttle: 429 once a source or client id used up its failures
         authenticate = request.app[AUTHENTICATOR].authenticate
         caller = await _LIMITER.guard(
             client_address(request), credentials[0], authenticate, *credentials
         )
     if caller is None:
         if request.method == "POST" and request.path == RESOLVE_PATH:
-            claimed = credentials[0][:64] if credentials and credentials[0] else None
+            claimed = credentials[0] if credentials and credentials[0] else None
             await request.app[STORE].audit_refusal(claimed, None, None, None, "unauthenticated")
-        kind = errors.MISSING_CREDENTIALS if credentials is None else errors.INVALID_CREDENTIALS
-        raise PaysafeError(kind, headers=_WWW_AUTHENTICATE)
+        kind = e.MISSING_CREDENTIALS if credentials is None else e.INVALID_CREDENTIALS
+        raise ApiError(kind, headers=_WWW_AUTHENTICATE)
     request[CALLER] = caller
     return await handler(request)
 
 
 def _require(request: web.Request, scope: str) -> Caller:
-    caller = request[CALLER]
+    caller: Caller = request[CALLER]
     if scope not in caller.scopes:
-        raise PaysafeError(errors.NO_PERMISSION)
+        raise ApiError(e.NO_PERMISSION)
     return caller
 
 
-async def _body(request: web.Request) -> dict[str, Any]:
+def _field_error(exc: msgspec.ValidationError) -> FieldError:
+    # msgspec's message may quote the value: only the path is kept, with our own wording.
+    path = str(exc).rpartition(" - at `$")[2].rstrip("`").lstrip(".")
+    top = re.split(r"[.\[]", path, maxsplit=1)[0]
+    if not top:
+        return FieldError("body", "must be a JSON object with the documented fields")
+    return FieldError(path, contract.FIELD_MESSAGES.get(top, "is invalid"))
+
+
+async def _raw(request: web.Request) -> Any:
     try:
-        body = msgspec.json.decode(await request.read())
+        return msgspec.json.decode(await request.read())
+    except UnicodeDecodeError:
+        raise ApiError(e.NOT_PARSEABLE) from None
     except (msgspec.DecodeError, RecursionError):  # RecursionError: absurdly deep nesting
-        body = None
-    if not isinstance(body, dict):
-        raise errors.invalid([FieldError("body", "must be a JSON object")])
-    return body
+        raise e.invalid([FieldError("body", "must be a JSON object")]) from None
 
 
-def _merchant(value: Any, errs: list[FieldError]) -> uuid.UUID:
-    if isinstance(value, str):
-        try:
-            return uuid.UUID(value)
-        except ValueError:
-            pass
-    errs.append(FieldError("merchantId", "must be a UUID"))
-    return uuid.UUID(int=0)
+async def _decode(request: web.Request, struct: type[T]) -> T:
+    raw = await _raw(request)
+    if not isinstance(raw, dict):
+        raise e.invalid([FieldError("body", "must be a JSON object")])
+    try:
+        return msgspec.convert(raw, struct)
+    except msgspec.ValidationError as exc:
+        raise e.invalid([_field_error(exc)]) from None
 
 
 def _json(body: Any, status: int = 200) -> web.Response:
@@ -132,159 +114,176 @@ def _json(body: Any, status: int = 200) -> web.Response:
     )
 
 
-def _check(errs: list[FieldError]) -> None:
-    if errs:
-        raise errors.invalid(errs)
+def _merchant_query(request: web.Request) -> uuid.UUID:
+    try:
+        return uuid.UUID(request.query.get("merchantId", ""))
+    except ValueError:
+        raise e.invalid([FieldError("merchantId", contract.FIELD_MESSAGES["merchantId"])]) from None
 
 
 async def tokenize(request: web.Request) -> web.Response:
     caller = _require(request, "tokenize")
-    body = await _body(request)
-    errs: list[FieldError] = []
-    merchant = _merchant(body.get("merchantId"), errs)
-    kind = body.get("kind")
-    if kind not in KINDS:
-        errs.append(FieldError("kind", f"must be one of {', '.join(KINDS)}"))
-    single_use = body.get("singleUse", False)
-    if not isinstance(single_use, bool):
-        errs.append(FieldError("singleUse", "must be a boolean"))
-    status = body.get("status", "ACTIVE")
-    if status not in ("ACTIVE", "INACTIVE"):
-        errs.append(FieldError("status", "must be ACTIVE or INACTIVE"))
-    if "instrument" not in body:
-        errs.append(FieldError("instrument", "may not be null"))
-    _check(errs)
+    body = await _decode(request, contract.TokenizeRequest)
     summary = await request.app[STORE].tokenize(
-        caller, merchant, str(kind), body["instrument"], single_use=single_use, status=status
+        caller,
+        body.merchant_id,
+        body.kind,
+        body.instrument,
+        single_use=body.single_use,
+        status=body.status,
     )
-    return _json(summary.body(), 201)
+    return _json(summary.wire(), 201)
 
 
 async def update(request: web.Request) -> web.Response:
     caller = _require(request, "tokenize")
-    body = await _body(request)
-    errs: list[FieldError] = []
-    merchant = _merchant(body.get("merchantId"), errs)
-    status = body.get("status")
-    if status is not None and status not in ("ACTIVE", "INACTIVE"):
-        errs.append(FieldError("status", "must be ACTIVE or INACTIVE"))
-    if body.get("instrument") is None and status is None:
-        errs.append(FieldError("instrument", "an update needs instrument and/or status"))
-    _check(errs)
+    body = await _decode(request, contract.UpdateRequest)
+    if body.instrument is None and body.status is None:
+        raise e.invalid([FieldError("instrument", "an update needs instrument and/or status")])
     token = request.match_info["token"]
     summary = await request.app[STORE].update(
-        caller, merchant, token, body.get("instrument"), status
+        caller, body.merchant_id, token, body.instrument, body.status
     )
-    return _json(summary.body())
+    return _json(summary.wire())
 
 
 async def delete(request: web.Request) -> web.Response:
     caller = _require(request, "tokenize")
-    errs: list[FieldError] = []
-    merchant = _merchant(request.query.get("merchantId"), errs)
-    _check(errs)
+    merchant = _merchant_query(request)
     await request.app[STORE].delete(caller, merchant, request.match_info["token"])
     return web.Response(status=200)
 
 
 async def redeem(request: web.Request) -> web.Response:
     caller = _require(request, "tokenize")
-    body = await _body(request)
-    errs: list[FieldError] = []
-    merchant = _merchant(body.get("merchantId"), errs)
-    _check(errs)
-    summary, extra = await request.app[STORE].redeem(caller, merchant, request.match_info["token"])
-    return _json({**summary.body(), **extra}, 201)
+    body = await _decode(request, contract.RedeemRequest)
+    redeemed = await request.app[STORE].redeem(
+        caller, body.merchant_id, request.match_info["token"]
+    )
+    return _json(redeemed, 201)
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 async def resolve(request: web.Request) -> web.Response:
-    caller = request[CALLER]
-    errs: list[FieldError] = []
-    try:
-        body = await _body(request)
-    except PaysafeError as exc:
-        body, errs = {}, list(exc.field_errors)
-    merchant = _merchant(body.get("merchantId"), errs)
-    token = body.get("paymentToken")
-    if not isinstance(token, str) or not 1 <= len(token) <= 50:
-        errs.append(FieldError("paymentToken", "must be a string of 1 to 50 characters"))
-    purpose = body.get("purpose")
-    if not isinstance(purpose, str) or not purpose.strip() or len(purpose) > 200:
-        errs.append(FieldError("purpose", "must be a non-empty string of at most 200"))
+    """Every attempt leaves an audit row, malformed ones included (values sanitized there)."""
+    caller: Caller = request[CALLER]
     store = request.app[STORE]
+    raw: Any = {}
+    failure: ApiError | None = None
+    body: contract.ResolveRequest | None = None
+    try:
+        raw = await _raw(request)
+        if not isinstance(raw, dict):
+            raise e.invalid([FieldError("body", "must be a JSON object")])
+        try:
+            body = msgspec.convert(raw, contract.ResolveRequest)
+        except msgspec.ValidationError as exc:
+            raise e.invalid([_field_error(exc)]) from None
+    except ApiError as exc:
+        failure, raw = exc, raw if isinstance(raw, dict) else {}
     if "detokenize" not in caller.scopes:
+        merchant = body.merchant_id if body is not None else None
         await store.audit_refusal(
             caller.client_id,
-            None if errs else merchant,
-            token if isinstance(token, str) else None,
-            purpose if isinstance(purpose, str) else None,
+            merchant if caller.acts_for(merchant) else None,
+            _text(raw.get("paymentToken")),
+            _text(raw.get("purpose")),
             "missing_scope",
         )
-        raise PaysafeError(errors.NO_PERMISSION)
-    if errs:
-        await store.audit_refusal(caller.client_id, None, None, None, "invalid_request")
-    _check(errs)
-    assert isinstance(token, str) and isinstance(purpose, str)
-    return _json(await store.resolve(caller, merchant, token, purpose[:200]))
+        raise ApiError(e.NO_PERMISSION)
+    if failure is not None or body is None:
+        await store.audit_refusal(
+            caller.client_id,
+            None,
+            _text(raw.get("paymentToken")),
+            _text(raw.get("purpose")),
+            "invalid_request",
+        )
+        raise failure or ApiError(e.INTERNAL)
+    resolved = await store.resolve(caller, body.merchant_id, body.payment_token, body.purpose)
+    return _json(resolved)
 
 
 async def keys(request: web.Request) -> web.Response:
-    _require(request, "keys")
+    caller = _require(request, "keys")
+    if not caller.all_merchants:
+        # KEK usage counts every merchant's records: for platform-wide clients only.
+        raise ApiError(e.NO_PERMISSION)
     ring = request.app[KEYRING].ring()
     usage = await keyops.kek_usage(request.app[STORE].pool)
     ids = sorted(set(ring.keys) | set(usage))
     return _json(
-        {
-            "activeKekId": ring.active_id,
-            "keks": [
-                {
-                    "id": kek_id,
-                    "records": usage.get(kek_id, (0, 0))[0],
-                    "fingerprintSecrets": usage.get(kek_id, (0, 0))[1],
-                    "inKeyring": kek_id in ring.keys,
-                }
+        contract.Keys(
+            active_kek_id=ring.active_id,
+            keks=[
+                contract.KekUsage(
+                    id=kek_id,
+                    records=usage.get(kek_id, (0, 0))[0],
+                    fingerprint_secrets=usage.get(kek_id, (0, 0))[1],
+                    in_keyring=kek_id in ring.keys,
+                )
                 for kek_id in ids
             ],
-            "fingerprintKeyVersion": FINGERPRINT_KEY_VERSION,
-        }
+            fingerprint_key_version=FINGERPRINT_KEY_VERSION,
+        )
     )
 
 
-async def openapi(_: web.Request) -> web.Response:
-    return _json(openapi_document())
+async def openapi(request: web.Request) -> web.Response:
+    return _json(openapi_document(request.app[ROUTES]))
+
+
+_MERCHANT_QUERY = {"merchantId": {"type": "string", "format": "uuid"}}
+ROUTE_TABLE: list[Route] = [
+    Route(
+        "POST", f"{PREFIX}/instruments", tokenize, "Tokenize an instrument", "tokenize", 201,
+        contract.TokenizeRequest, contract.Tokenized, ("400", "404"),
+    ),
+    Route(
+        "PUT", f"{PREFIX}/instruments/{{token}}", update,
+        "Update the non-number parts or the status (CLOSED is terminal)", "tokenize", 200,
+        contract.UpdateRequest, contract.Tokenized, ("400", "404"),
+    ),
+    Route(
+        "DELETE", f"{PREFIX}/instruments/{{token}}", delete, "Destroy a record (tombstone kept)",
+        "tokenize", 200, None, None, ("400", "404"), _MERCHANT_QUERY,
+    ),
+    Route(
+        "POST", f"{PREFIX}/single-use/{{token}}/redeem", redeem,
+        "Turn a live single-use card token into a permanent card token (no CVV)", "tokenize", 201,
+        contract.RedeemRequest, contract.Redeemed, ("400", "404"),
+    ),
+    Route(
+        "POST", RESOLVE_PATH, resolve, "Detokenize (audited, every attempt)", "detokenize", 200,
+        contract.ResolveRequest, contract.Resolved, ("400", "404"),
+    ),
+    Route("GET", f"{PREFIX}/keys", keys, "KEK usage", "keys", 200, None, contract.Keys),
+    Route("GET", OPENAPI_PATH, openapi),
+]  # fmt: skip
 
 
 def create_app(
-    settings: Settings, keyring: TokenKeyring, readiness: Readiness | None = None
+    settings: TokenServiceSettings, keyring: TokenKeyring, readiness: Readiness | None = None
 ) -> web.Application:
     app = web.Application(
-        middlewares=[request_context, error_mapping, authentication],
-        client_max_size=MAX_BODY_BYTES,
+        middlewares=[request_context, errors, authentication], client_max_size=MAX_BODY_BYTES
     )
     app[KEYRING] = keyring
+    app[ROUTES] = ROUTE_TABLE
     ready = readiness or Readiness()
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
-        pool = await asyncpg.create_pool(
-            settings.tokens_database_url or settings.database_url,
-            min_size=1,
-            max_size=settings.db_pool_max,
-            server_settings={
-                "idle_in_transaction_session_timeout": str(settings.idle_in_transaction_timeout_ms),
-                "statement_timeout": str(settings.statement_timeout_ms),
-                "application_name": "customer-vault-tokens",
-            },
-            reset=keep_session,  # see infra/db.py
-            **ssl_options(),
-        )
-        assert pool is not None
+        pool = await create_pool(pool_settings(settings), max_size=settings.db_pool_max)
         app[STORE] = TokenStore(
             pool,
             RecordCipher(keyring),
-            AuditOutbox(settings.token_audit_topic),
+            AuditOutbox(settings.audit_topic),
             single_use_ttl_seconds=settings.single_use_ttl_seconds,
         )
-        app[AUTHENTICATOR] = ClientAuthenticator(pool)
+        app[AUTHENTICATOR] = ClientAuthenticator(pool, settings.client_cache_seconds)
 
         async def postgres() -> None:
             await pool.fetchval("SELECT 1")
@@ -294,11 +293,19 @@ def create_app(
         await pool.close()
 
     app.cleanup_ctx.append(resources)
-    app.router.add_post(f"{PREFIX}/instruments", tokenize)
-    app.router.add_put(f"{PREFIX}/instruments/{{token}}", update)
-    app.router.add_delete(f"{PREFIX}/instruments/{{token}}", delete)
-    app.router.add_post(f"{PREFIX}/single-use/{{token}}/redeem", redeem)
-    app.router.add_post(RESOLVE_PATH, resolve)
-    app.router.add_get(f"{PREFIX}/keys", keys, allow_head=False)
-    app.router.add_get(f"{PREFIX}/openapi.json", openapi, allow_head=False)
+    register(app, ROUTE_TABLE)
     return app
+
+
+def pool_settings(settings: TokenServiceSettings) -> PoolSettings:
+    return PoolSettings(
+        url=settings.database_url,
+        min_size=1,
+        max_size=settings.db_pool_max,
+        idle_in_transaction_timeout_ms=settings.idle_in_transaction_timeout_ms,
+        statement_timeout_ms=settings.statement_timeout_ms,
+        application_name="customer-vault-tokens",
+    )
+
+
+__all__ = ["STORE", "TokenNotFound", "create_app"]

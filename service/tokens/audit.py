@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -83,12 +84,21 @@ def event(
         merchant_id=str(merchant_id) if merchant_id else "unknown",
         token_fingerprint=token_fingerprint(token) if token else None,
         kind=kind,
-        client_id=client_id,
-        purpose=purpose,
+        client_id=sanitized(client_id, 64),
+        purpose=sanitized(purpose, 200),
         outcome=outcome,
         reason=reason,
         new_token_fingerprint=token_fingerprint(new_token) if new_token else None,
     )
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def sanitized(text: str | None, limit: int) -> str | None:
+    """Caller-supplied text as an audit row can hold it: control characters and lone surrogates
+    (which PostgreSQL's jsonb refuses) replaced by U+FFFD, cut to ``limit`` characters."""
+    return None if text is None else _UNPRINTABLE.sub("\ufffd", text[:limit])
 
 
 class AuditOutbox:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from service.api.errors import FieldError
+from service.tokens.errors import FieldError, InvalidInstrument
 
 KINDS = ("card", "ach", "eft", "bacs", "sepa", "mandate")
 BANK_KINDS = ("ach", "eft", "bacs", "sepa")
@@ -20,6 +20,7 @@ Instrument = dict[str, Any]
 _DIGITS = re.compile(r"[0-9]+")
 _IBAN = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{1,30}")
 _MAX_TEXT = 255
+_NAME = re.compile(r"[A-Za-z_]{1,64}")
 
 # Fields that identify the instrument: they cannot change on update.
 IDENTITY: dict[str, tuple[str, ...]] = {
@@ -51,10 +52,10 @@ _OPTIONAL: dict[str, tuple[str, ...]] = {
 _KEPT_WHEN_ABSENT = ("cardExpiry", "accountHolderName", "accountType")
 
 
-class InvalidInstrument(Exception):
-    def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__(f"{len(errors)} invalid field(s)")
-        self.errors = errors
+def _name(key: str) -> str:
+    """A field name the caller sent, quoted only when it is a plain name: a number (a card number
+    sent as a key) or control characters never come back in an error."""
+    return key if _NAME.fullmatch(key) else "?"
 
 
 def _digits(value: Any, field: str, errors: list[FieldError], lo: int, hi: int) -> str:
@@ -101,7 +102,7 @@ def _address(value: Any, field: str, errors: list[FieldError]) -> dict[str, str]
     out: dict[str, str] = {}
     for key, item in value.items():
         if not isinstance(item, str) or len(item) > _MAX_TEXT or len(key) > 64:
-            errors.append(FieldError(f"{field}.{key[:64]}", "must be a string of at most 255"))
+            errors.append(FieldError(f"{field}.{_name(key)}", "must be a string of at most 255"))
         else:
             out[key] = item
     return out
@@ -156,7 +157,7 @@ def parse(
     allowed = _REQUIRED[kind] + _OPTIONAL[kind]
     for name in raw:
         if name not in allowed:
-            errors.append(FieldError(f"{path}.{str(name)[:64]}", "is not a field of this kind"))
+            errors.append(FieldError(f"{path}.{_name(name)}", "is not a field of this kind"))
     if not update:
         for name in _REQUIRED[kind]:
             if raw.get(name) is None:

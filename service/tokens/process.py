@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import uuid
 
 import asyncpg
 from aiohttp import web
@@ -15,43 +16,39 @@ from infra.http_server import metrics_host
 from infra.lifecycle import Site, run_process
 from infra.probes import Readiness, kafka_check
 from infra.supervision import sleep_or_stop
-from service.settings import Settings
 from service.tokens import keyops
 from service.tokens.app import STORE, create_app
 from service.tokens.audit import AuditOutbox, AuditPublisher, PublisherSettings
-from service.tokens.clients import create_client
+from service.tokens.clients import create_client, revoke_client
 from service.tokens.keyring import TokenKeyring
 from service.tokens.sealing import RecordCipher
+from service.tokens.settings import TokenServiceSettings
 from service.tokens.store import TokenStore
 
 log = logging.getLogger(__name__)
 METRICS_HOST = metrics_host()
 
 
-def keyring_from(settings: Settings) -> TokenKeyring:
+def keyring_from(settings: TokenServiceSettings) -> TokenKeyring:
     return TokenKeyring.from_settings(
-        settings.token_keyring_dir, settings.token_keks, settings.token_keyring_reload_seconds
+        settings.keyring_dir, settings.keks, settings.keyring_reload_seconds
     )
 
 
-def database_url(settings: Settings) -> str:
-    return settings.tokens_database_url or settings.database_url
-
-
-def audit_publisher(settings: Settings) -> AuditPublisher:
+def audit_publisher(settings: TokenServiceSettings) -> AuditPublisher:
     return AuditPublisher(
         PublisherSettings(
-            database_url=database_url(settings),
+            database_url=settings.database_url,
             bootstrap_servers=settings.kafka_bootstrap_servers,
         )
     )
 
 
-async def run_tokens(settings: Settings) -> None:
+async def run_tokens(settings: TokenServiceSettings) -> None:
     keyring = keyring_from(settings)
     await ensure_topic(
         settings.kafka_bootstrap_servers,
-        settings.token_audit_topic,
+        settings.audit_topic,
         partitions=settings.topic_partitions,
         replication_factor=settings.topic_replication_factor,
     )
@@ -68,8 +65,8 @@ async def run_tokens(settings: Settings) -> None:
         "tokens",
         readiness,
         metrics_host=METRICS_HOST,
-        metrics_port=settings.tokens_metrics_port,
-        sites=[Site(app, settings.tokens_host, settings.tokens_port)],
+        metrics_port=settings.metrics_port,
+        sites=[Site(app, settings.host, settings.port)],
         loops=[publisher.run, purge],
         grace_seconds=settings.shutdown_grace_seconds,
         drain_seconds=settings.shutdown_drain_seconds,
@@ -90,31 +87,58 @@ async def purge_expired_until_stopped(
             log.warning("single-use purge failed, retrying", extra={"error": repr(exc)})
 
 
-async def _pool(settings: Settings) -> asyncpg.Pool:
-    pool = await asyncpg.create_pool(
-        database_url(settings), min_size=1, max_size=2, **ssl_options()
-    )
+async def _pool(settings: TokenServiceSettings) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=2, **ssl_options())
     assert pool is not None
     return pool
 
 
-async def create_service_client(settings: Settings, name: str, scopes: list[str]) -> None:
+async def create_service_client(
+    settings: TokenServiceSettings,
+    name: str,
+    scopes: list[str],
+    merchants: list[uuid.UUID],
+    *,
+    all_merchants: bool,
+) -> None:
     pool = await _pool(settings)
     try:
-        issued = await create_client(pool, name, scopes)
+        issued = await create_client(
+            pool, name, scopes, merchants=merchants, all_merchants=all_merchants
+        )
     finally:
         await pool.close()
+    bound = "*" if issued.all_merchants else ",".join(map(str, issued.merchants))
     # Shown once: only a digest of the secret is stored.
-    print(f"client_id={issued.client_id}\nsecret={issued.secret}\nscopes={','.join(issued.scopes)}")
+    print(
+        f"client_id={issued.client_id}\nsecret={issued.secret}\nscopes={','.join(issued.scopes)}"
+        f"\nmerchants={bound}"
+    )
 
 
-async def purge_expired(settings: Settings) -> None:
+async def revoke_service_client(settings: TokenServiceSettings, client_id: str) -> int:
+    pool = await _pool(settings)
+    try:
+        revoked = await revoke_client(pool, client_id)
+    finally:
+        await pool.close()
+    if not revoked:
+        print(f"no live client {client_id}", file=sys.stderr)
+        return 1
+    print(
+        f"revoked {client_id}; every replica refuses it within "
+        f"{settings.client_cache_seconds:g} s (VAULT_TOKENS_CLIENT_CACHE_SECONDS)"
+    )
+    return 0
+
+
+async def purge_expired(settings: TokenServiceSettings) -> None:
     pool = await _pool(settings)
     try:
         store = TokenStore(
             pool,
             RecordCipher(keyring_from(settings)),
-            AuditOutbox(settings.token_audit_topic),
+            AuditOutbox(settings.audit_topic),
             single_use_ttl_seconds=settings.single_use_ttl_seconds,
         )
         print(f"destroyed {await store.purge_expired_single_use()} expired single-use record(s)")
@@ -123,15 +147,19 @@ async def purge_expired(settings: Settings) -> None:
 
 
 async def keys_command(
-    settings: Settings, action: str, kek_id: str | None, batch: int, only_kek: str | None = None
+    settings: TokenServiceSettings,
+    action: str,
+    kek_id: str | None,
+    batch: int,
+    only_kek: str | None = None,
 ) -> int:
     """``vault keys rotate|rewrap|retire|status``; returns the exit status."""
     if action == "rotate":
-        new_id = keyops.rotate(settings.token_keyring_dir)
+        new_id = keyops.rotate(settings.keyring_dir)
         print(f"created KEK {new_id} and made it active; now run `vault keys rewrap`")
         return 0
     if action in ("rewrap", "retire"):
-        keyops.require_dir(settings.token_keyring_dir)
+        keyops.require_dir(settings.keyring_dir)
     keyring = keyring_from(settings)
     pool = await _pool(settings)
     try:
@@ -145,8 +173,8 @@ async def keys_command(
                 return 1
         elif action == "retire":
             assert kek_id is not None
-            settle = 2 * settings.token_keyring_reload_seconds
-            await keyops.retire(pool, settings.token_keyring_dir, kek_id, settle)
+            settle = 2 * settings.keyring_reload_seconds
+            await keyops.retire(pool, settings.keyring_dir, kek_id, settle)
             print(f"retired KEK {kek_id}")
         else:
             print("\n".join(await keyops.status(pool, keyring)))

@@ -12,5 +12,6 @@ TOKEN_MIGRATIONS: tuple[tuple[str, str], ...] = tuple(
         "fingerprint_keys",
         "instruments",
         "audit_outbox",
+        "client_merchants",
     )
 )

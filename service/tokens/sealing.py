@@ -40,7 +40,8 @@ def fingerprint_key_ad(merchant_id: uuid.UUID, version: int, kek_id: str) -> byt
 
 
 def token_fingerprint(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    # surrogatepass: a malformed token (a lone surrogate from a JSON escape) is still audited.
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -9,21 +9,20 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import asyncpg
+import msgspec
 
 from events.crypto import DecryptionFailed
 from infra.payment_tokens import new_payment_token
 from infra.sqlfiles import load_sql
-from service.api.errors import FieldError
-from service.tokens import audit, instruments, metrics
+from service.tokens import audit, contract, instruments, metrics
 from service.tokens.audit import AuditOutbox
 from service.tokens.clients import Caller
-from service.tokens.errors import RecordUnreadable, TokenNotFound
-from service.tokens.instruments import BANK_KINDS, InvalidInstrument
+from service.tokens.errors import FieldError, InvalidInstrument, RecordUnreadable, TokenNotFound
+from service.tokens.instruments import BANK_KINDS
+from service.tokens.records import CLOSED, Summary, record, refusal, summary_of
 from service.tokens.sealing import FingerprintKeys, RecordCipher, token_fingerprint
 
 log = logging.getLogger(__name__)
@@ -37,63 +36,6 @@ _PURGE = load_sql("service.tokens", "queries/single_use_purge.sql")
 
 _PREFIX = {"card": "C", "mandate": "M", **dict.fromkeys(BANK_KINDS, "D")}
 SINGLE_USE_PREFIX = "SC"
-
-
-@dataclass(frozen=True)
-class Summary:
-    token: str
-    kind: str
-    fingerprint: str | None
-    fingerprint_key_version: int | None
-    bin: str | None
-    last_digits: str | None
-    expires_at: datetime | None
-
-    def body(self) -> dict[str, Any]:
-        return {
-            "token": self.token,
-            "kind": self.kind,
-            "fingerprint": self.fingerprint,
-            "fingerprintKeyVersion": self.fingerprint_key_version,
-            "bin": self.bin,
-            "lastDigits": self.last_digits,
-            "expiresAt": self.expires_at.isoformat() if self.expires_at else None,
-        }
-
-
-def _summary(row: asyncpg.Record) -> Summary:
-    return Summary(
-        token=row["token"],
-        kind=row["kind"],
-        fingerprint=row["fingerprint"],
-        fingerprint_key_version=row["fingerprint_version"],
-        bin=row["bin"],
-        last_digits=row["last_digits"],
-        expires_at=row["expires_at"],
-    )
-
-
-def refusal(
-    row: asyncpg.Record | None,
-    merchant_id: uuid.UUID,
-    *,
-    single_use: bool = False,
-    inactive_ok: bool = False,
-) -> str | None:
-    """Why a record may not be used by this merchant (None: it may)."""
-    if row is None:
-        return "unknown_token"
-    if row["merchant_id"] != merchant_id:
-        return "foreign_merchant"
-    if row["deleted_at"] is not None:
-        return "deleted"
-    if row["single_use"] != single_use:
-        return "single_use_token" if row["single_use"] else "not_single_use"
-    if row["expired"]:
-        return "expired"
-    if row["status"] != "ACTIVE" and not inactive_ok:
-        return "inactive"
-    return None
 
 
 def _unreadable(token: str, exc: DecryptionFailed) -> RecordUnreadable:
@@ -130,6 +72,8 @@ class TokenStore:
         single_use: bool = False,
         status: str = "ACTIVE",
     ) -> Summary:
+        if not caller.acts_for(merchant_id):
+            raise TokenNotFound(_PREFIX[kind])
         if single_use and kind != "card":
             raise InvalidInstrument([FieldError("singleUse", "only cards have single-use tokens")])
         data = instruments.parse(kind, raw, single_use=single_use)
@@ -137,8 +81,8 @@ class TokenStore:
             bank_token = None
             if kind == "mandate":
                 bank_token = str(data["bankAccountToken"])
-                bank = await conn.fetchrow(_GET_FOR_UPDATE, bank_token)
-                if refusal(bank, merchant_id) is not None or bank["kind"] not in BANK_KINDS:
+                bank = await record(conn, _GET_FOR_UPDATE, bank_token)
+                if refusal(bank, merchant_id, caller) is not None or bank["kind"] not in BANK_KINDS:
                     raise InvalidInstrument(
                         [
                             FieldError(
@@ -214,8 +158,13 @@ class TokenStore:
         status: str | None,
     ) -> Summary:
         async with self.pool.acquire() as conn, conn.transaction():
-            row = await conn.fetchrow(_GET_FOR_UPDATE, token)
-            if refusal(row, merchant_id, inactive_ok=True) is not None:
+            row = await record(conn, _GET_FOR_UPDATE, token)
+            reason = refusal(row, merchant_id, caller, inactive_ok=True)
+            if reason == "closed" and raw is None and status == CLOSED:
+                return summary_of(row)  # closing again (a retried closure) changes nothing
+            if reason == "closed":
+                raise InvalidInstrument([FieldError("status", "a closed token cannot change")])
+            if reason is not None:
                 raise TokenNotFound(token)
             try:
                 data = self.cipher.open(row)
@@ -243,13 +192,13 @@ class TokenStore:
                 ),
             )
         metrics.UPDATED.labels(row["kind"]).inc()
-        return _summary(row)
+        return summary_of(row)
 
     async def delete(self, caller: Caller, merchant_id: uuid.UUID, token: str) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
-            row = await conn.fetchrow(_GET_FOR_UPDATE, token)
-            reason = refusal(row, merchant_id, inactive_ok=True)
-            if reason is not None and reason not in ("single_use_token", "expired"):
+            row = await record(conn, _GET_FOR_UPDATE, token)
+            reason = refusal(row, merchant_id, caller, inactive_ok=True)
+            if reason is not None and reason not in ("single_use_token", "expired", "closed"):
                 raise TokenNotFound(token)
             await conn.execute(_DESTROY, token, "deleted")
             await self.outbox.write(
@@ -264,13 +213,11 @@ class TokenStore:
             )
         metrics.DELETED.labels(row["kind"], "deleted").inc()
 
-    async def redeem(
-        self, caller: Caller, merchant_id: uuid.UUID, token: str
-    ) -> tuple[Summary, dict[str, Any]]:
+    async def redeem(self, caller: Caller, merchant_id: uuid.UUID, token: str) -> contract.Redeemed:
         """Turn a live single-use card token into a permanent card token, without the CVV."""
         async with self.pool.acquire() as conn, conn.transaction():
-            row = await conn.fetchrow(_GET_FOR_UPDATE, token)
-            if refusal(row, merchant_id, single_use=True) is not None:
+            row = await record(conn, _GET_FOR_UPDATE, token)
+            if refusal(row, merchant_id, caller, single_use=True) is not None:
                 raise TokenNotFound(token)
             try:
                 data = self.cipher.open(row)
@@ -294,10 +241,13 @@ class TokenStore:
             )
         metrics.TOKENIZED.labels("card", "false").inc()
         metrics.DELETED.labels("card", "redeemed").inc()
-        extra: dict[str, Any] = {
-            k: data[k] for k in ("holderName", "cardExpiry", "billingAddress") if k in data
-        }
-        return summary, extra
+        expiry = data.get("cardExpiry")
+        return contract.Redeemed(
+            **msgspec.structs.asdict(summary.wire()),
+            holder_name=data.get("holderName"),
+            card_expiry=msgspec.convert(expiry, contract.CardExpiry) if expiry else None,
+            billing_address=data.get("billingAddress"),
+        )
 
     async def resolve(
         self, caller: Caller, merchant_id: uuid.UUID, token: str, purpose: str
@@ -305,19 +255,20 @@ class TokenStore:
         revealed: dict[str, Any] | None = None
         failure: DecryptionFailed | None = None
         async with self.pool.acquire() as conn, conn.transaction():
-            row = await conn.fetchrow(_GET, token)
-            reason = refusal(row, merchant_id)
+            row = await record(conn, _GET, token)
+            reason = refusal(row, merchant_id, caller)
             bank = None
             if reason is None and row["kind"] == "mandate":
                 bank = await conn.fetchrow(_GET, row["bank_token"])
-                bank_reason = refusal(bank, merchant_id)
+                bank_reason = refusal(bank, merchant_id, caller)
                 reason = f"bank_account_{bank_reason}" if bank_reason else None
             if reason is None:
                 try:
                     revealed = self._reveal(token, row, bank)
                 except DecryptionFailed as exc:
                     failure, reason = exc, "decrypt_failed"
-            kind = row["kind"] if row is not None else None
+            # Another merchant's record is not described, not even by its kind.
+            kind = row["kind"] if row is not None and reason != "merchant_not_bound" else None
             await self.outbox.write(
                 conn,
                 audit.event(

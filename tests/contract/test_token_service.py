@@ -168,7 +168,7 @@ class TestHttpTokenService(TokenServiceContract):
     async def harness(
         self, tokens_url: str, pool: asyncpg.Pool, payments: PaymentsClient
     ) -> AsyncIterator[Harness]:
-        issued = await create_client(pool, "contract", ["tokenize"])
+        issued = await create_client(pool, "contract", ["tokenize"], all_merchants=True)
         client = TokenClient(tokens_url, issued.client_id, issued.secret)
         # Nothing listens on port 9 (discard) here: every call fails to connect.
         unreachable = TokenClient("http://127.0.0.1:9", issued.client_id, issued.secret)

@@ -8,15 +8,18 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from service.settings import Settings
+from service.tokens.settings import TokenServiceSettings
 from tests.processes import Stack, build_stack
 
 
 @pytest.fixture
 async def stack(
-    pool: asyncpg.Pool, process_env: dict[str, str], settings: Settings, tmp_path: Path
+    pool: asyncpg.Pool,
+    process_env: dict[str, str],
+    token_settings: TokenServiceSettings,
+    tmp_path: Path,
 ) -> AsyncIterator[Stack]:
-    running = await build_stack(pool, process_env, settings.token_keks, tmp_path)
+    running = await build_stack(pool, process_env, token_settings.keks, tmp_path)
     try:
         await running.start_all()
         yield running

@@ -16,6 +16,7 @@ from bench import runner
 from bench.stack import Target
 from service.admin.migrations import migrate
 from service.settings import Settings
+from service.tokens.settings import TokenServiceSettings
 from tests.processes import build_stack
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -49,13 +50,17 @@ async def bench_database(settings: Settings, pool: asyncpg.Pool) -> AsyncIterato
 
 
 async def test_quick_bench_writes_every_workload_beside_its_baseline(
-    settings: Settings, bench_database: str, process_env: dict[str, str], tmp_path: Path
+    settings: Settings,
+    token_settings: TokenServiceSettings,
+    bench_database: str,
+    process_env: dict[str, str],
+    tmp_path: Path,
 ) -> None:
     pool = await asyncpg.create_pool(bench_database, min_size=1, max_size=4)
     assert pool is not None
     settings = replace(settings, database_url=bench_database)
     env = {**process_env, "DATABASE_URL": bench_database}
-    stack = await build_stack(pool, env, settings.token_keks, tmp_path)
+    stack = await build_stack(pool, env, token_settings.keks, tmp_path)
     try:
         await stack.start_all()
 
@@ -72,7 +77,7 @@ async def test_quick_bench_writes_every_workload_beside_its_baseline(
             database_url=settings.database_url,
             kafka=settings.kafka_bootstrap_servers,
             personal_data_keks=settings.personal_data_keks,
-            token_keks=settings.token_keks,
+            token_keks=token_settings.keks,
             work_dir=tmp_path,
             env=stack.base_env,
             pids={n: p.popen.pid for n, p in stack.processes.items() if p.popen is not None},

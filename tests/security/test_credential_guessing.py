@@ -98,7 +98,7 @@ async def test_the_token_service_throttles_guessing_too(
 ) -> None:
     settings = ThrottleSettings(max_failures_per_source=4, max_failures_per_key=1000)
     monkeypatch.setattr(token_app, "_LIMITER", FailureLimiter("token-service", settings))
-    client = await create_client(pool, "payments", ["detokenize"])
+    client = await create_client(pool, "payments", ["detokenize"], all_merchants=True)
     url = f"{tokens_url}/tokens/v1/resolve"
     async with aiohttp.ClientSession() as session:
         for attempt in range(5):

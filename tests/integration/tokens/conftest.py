@@ -17,12 +17,12 @@ import asyncpg
 import pytest
 
 from events.topics import ensure_topic
-from service.settings import Settings
 from service.tokens.app import STORE, create_app
 from service.tokens.audit import AuditPublisher, PublisherSettings
 from service.tokens.clients import IssuedClient, create_client
 from service.tokens.keyring import TokenKeyring, rotate_dir
 from service.tokens.process import purge_expired_until_stopped
+from service.tokens.settings import TokenServiceSettings
 from tests.conftest import serve
 from tests.support import Reply, read_topic
 
@@ -33,9 +33,15 @@ CARD = "4111111111111111"
 class TokenClient:
     base_url: str
     session: aiohttp.ClientSession
+    client_id: str = ""
+    secret: str = ""
 
     async def request(self, method: str, path: str, body: Any = None) -> Reply:
         data = json.dumps(body).encode() if body is not None else None
+        return await self.send(method, path, data)
+
+    async def send(self, method: str, path: str, data: bytes | None) -> Reply:
+        """``data`` as it is: malformed bodies (invalid JSON or UTF-8) included."""
         async with self.session.request(
             method,
             f"{self.base_url}{path}",
@@ -58,14 +64,30 @@ class TokenClient:
 @dataclass
 class TokenService:
     url: str
-    settings: Settings
+    settings: TokenServiceSettings
     keyring: TokenKeyring
     topic: str
     publisher: AuditPublisher
     client_factory: Callable[..., Awaitable[TokenClient]]
 
-    async def client(self, *scopes: str, credentials: tuple[str, str] | None = None) -> TokenClient:
-        return await self.client_factory(*scopes, credentials=credentials)
+    async def client(
+        self,
+        *scopes: str,
+        credentials: tuple[str, str] | None = None,
+        merchants: tuple[uuid.UUID, ...] = (),
+    ) -> TokenClient:
+        """A client with ``scopes``, bound to ``merchants`` (none given: to all merchants)."""
+        return await self.client_factory(*scopes, credentials=credentials, merchants=merchants)
+
+    async def outbox_rows(self, pool: asyncpg.Pool, client_id: str) -> list[dict[str, Any]]:
+        """The audit rows this service wrote for ``client_id`` (before any publishing)."""
+        rows = await pool.fetch(
+            "SELECT payload FROM tokens.audit_outbox WHERE topic = $1"
+            " AND payload->>'clientId' = $2 ORDER BY id",
+            self.topic,
+            client_id,
+        )
+        return [json.loads(r["payload"]) for r in rows]
 
     async def audit_records(self) -> list[dict[str, Any]]:
         records = await read_topic(self.settings.kafka_bootstrap_servers, self.topic)
@@ -92,15 +114,19 @@ def token_overrides() -> dict[str, Any]:
 
 @pytest.fixture
 async def token_service(
-    settings: Settings, pool: asyncpg.Pool, keyring_dir: Path, token_overrides: dict[str, Any]
+    token_settings: TokenServiceSettings,
+    pool: asyncpg.Pool,
+    keyring_dir: Path,
+    token_overrides: dict[str, Any],
 ) -> AsyncIterator[TokenService]:
+    settings = token_settings
     topic = f"test.token-access.{uuid.uuid4().hex[:12]}"
     await ensure_topic(settings.kafka_bootstrap_servers, topic, partitions=3, replication_factor=1)
     token_settings = dataclasses.replace(
         settings,
-        token_keyring_dir=str(keyring_dir),
-        token_keyring_reload_seconds=0.5,
-        token_audit_topic=topic,
+        keyring_dir=str(keyring_dir),
+        keyring_reload_seconds=0.5,
+        audit_topic=topic,
         db_pool_max=8,
         **token_overrides,
     )
@@ -119,14 +145,18 @@ async def token_service(
     ]
     sessions: list[aiohttp.ClientSession] = []
 
-    async def make_client(*scopes: str, credentials: tuple[str, str] | None = None) -> TokenClient:
+    async def make_client(
+        *scopes: str, credentials: tuple[str, str] | None, merchants: tuple[uuid.UUID, ...]
+    ) -> TokenClient:
         if credentials is None and scopes:
-            issued: IssuedClient = await create_client(pool, "test", list(scopes))
+            issued: IssuedClient = await create_client(
+                pool, "test", scopes, merchants=merchants, all_merchants=not merchants
+            )
             credentials = (issued.client_id, issued.secret)
         headers = {"Authorization": aiohttp.encode_basic_auth(*credentials)} if credentials else {}
         session = aiohttp.ClientSession(headers=headers)
         sessions.append(session)
-        return TokenClient(url, session)
+        return TokenClient(url, session, *(credentials or ("", "")))
 
     try:
         assert STORE in app

@@ -53,7 +53,7 @@ async def test_rotate_rewrap_retire_while_resolving(
     assert await usage(pool, old) == len(tokens) + len(merchants)
     env = {
         **process_env,
-        "VAULT_TOKEN_KEYRING_DIR": token_service.settings.token_keyring_dir,
+        "VAULT_TOKEN_KEYRING_DIR": token_service.settings.keyring_dir,
         "VAULT_TOKEN_KEYRING_RELOAD_SECONDS": "0.5",
     }
 

@@ -30,7 +30,7 @@ async def test_tokens_process_serves_and_stops(process_env: dict[str, str]) -> N
         "VAULT_TOKEN_AUDIT_TOPIC": f"test.token-access.{uuid.uuid4().hex[:12]}",
     }
     code, out, err = await vault_cli(
-        env, "tokens", "clients", "create", "vault-api", "--scope", "tokenize"
+        env, "tokens", "clients", "create", "vault-api", "--scope", "tokenize", "--all-merchants"
     )
     assert code == 0, err
     creds = dict(line.split("=", 1) for line in out.splitlines())
@@ -67,6 +67,10 @@ async def test_tokens_process_serves_and_stops(process_env: dict[str, str]) -> N
                 assert r.status == 201
             async with session.get(f"http://127.0.0.1:{metrics_port}/metrics") as r:
                 assert "vault_token_tokenized_total" in await r.text()
+        code, out, err = await vault_cli(env, "tokens", "clients", "revoke", creds["client_id"])
+        assert code == 0 and "within 30 s" in out, err
+        code, _, err = await vault_cli(env, "tokens", "clients", "revoke", creds["client_id"])
+        assert code == 1 and "no live client" in err
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
