@@ -19,6 +19,9 @@ import asyncpg
 from bench import report
 from bench.api_load import CARDS_PER_PROFILE, HttpLoad
 from bench.driver import Measured, Op, Progress, closed_loop
+from bench.loadgen import GENERATOR_BOUND_WARNING, LoadSpec, drive, generator
+from bench.peer import NAME as PEER_NAME
+from bench.peer import EventsourcingPeer
 from bench.stack import Target, cpu_snapshot
 from bench.store_load import Appender, drain, pipeline, rebuild_view, timed_cpu
 
@@ -96,10 +99,12 @@ class Bench:
         self.plan = plan
         self.target = target
         self.entries: list[dict[str, Any]] = []
+        self.pool: asyncpg.Pool | None = None
         self.extra: dict[str, Any] = {}
         chosen = set(plan.workloads)
         levels = len(plan.concurrency)
         total = sum(2 * levels for w in ("addcard", "get", "resolve", "append") if w in chosen)
+        total += levels * ("append" in chosen)  # the eventsourcing peer
         total += 2 * ("relay" in chosen) + ("relay" in chosen or "projection" in chosen)
         total += len(plan.rebuild_views) * ("projection" in chosen)
         self.progress = Progress(total)
@@ -107,29 +112,57 @@ class Bench:
     def cpu(self) -> dict[str, float]:
         return cpu_snapshot(self.target)
 
+    async def _refresh_backends(self) -> None:
+        """PostgreSQL backends of this database (when the postmaster is not ours to walk)."""
+        if self.pool is None or "postgres-server" in self.target.pids:
+            return
+        rows = await self.pool.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+        )
+        self.target.backend_pids = {r["pid"] for r in rows}
+
     async def _pair(
         self,
         workload: str,
         baseline_name: str,
         concurrency: int,
-        op: Op,
+        op: Op | LoadSpec,
         raw: Op,
         unit: str = "ops",
         profile: bool = False,
+        peer: tuple[str, Op] | None = None,
     ) -> None:
         p = self.plan
         self.progress.step(f"{workload} c={concurrency}")
+        await self._refresh_backends()
         with self._py_spy(workload, concurrency) if profile else contextlib.nullcontext():
-            result = await closed_loop(
-                op, concurrency, p.duration, warmup=p.warmup, cpu=self.cpu, unit=unit
-            )
+            if isinstance(op, LoadSpec):
+                result = await drive(
+                    op, concurrency, p.duration, warmup=max(1.0, p.warmup), cpu=self.cpu
+                )
+            else:
+                result = await closed_loop(
+                    op, concurrency, p.duration, warmup=p.warmup, cpu=self.cpu, unit=unit
+                )
         self.progress.result(result.as_dict())
         self.progress.step(f"{workload} c={concurrency} baseline ({baseline_name.split(':')[0]})")
         baseline = await closed_loop(
             raw, concurrency, p.duration, warmup=p.warmup, cpu=self.cpu, unit=unit
         )
         self.progress.result(baseline.as_dict())
-        self.entries.append(entry(workload, concurrency, result, baseline, baseline_name))
+        e = entry(workload, concurrency, result, baseline, baseline_name)
+        if peer is not None:
+            self.progress.step(f"{workload} c={concurrency} peer ({peer[0].split(' ')[0]})")
+            await self._refresh_backends()
+            other = await closed_loop(
+                peer[1], concurrency, p.duration, warmup=p.warmup, cpu=self.cpu, unit=unit
+            )
+            self.progress.result(other.as_dict())
+            e["peer"] = {**other.as_dict(), "name": peer[0]}
+            e["ratio"]["peer_throughput"] = (
+                round(result.throughput / other.throughput, 3) if other.throughput else None
+            )
+        self.entries.append(e)
 
     @contextlib.contextmanager
     def _py_spy(
@@ -181,8 +214,12 @@ class Bench:
         pool = await asyncpg.create_pool(
             self.target.database_url, min_size=2, max_size=max(p.concurrency) + 4
         )
+        self.pool = pool
         started = time.time()
         self.extra["machine"] = {"postgres": await pool.fetchval("SHOW server_version")}
+        self.extra["load_generator"] = generator()
+        if generator() != "wrk":
+            self.progress.log(f"WARNING: {GENERATOR_BOUND_WARNING}")
         try:
             async with HttpLoad(self.target, pool, max(p.concurrency)) as http:
                 if chosen & {"addcard", "get", "resolve"}:
@@ -210,10 +247,11 @@ class Bench:
                     "addcard",
                     BASELINES["addcard"],
                     c,
-                    http.add_card,
+                    http.spec("addcard"),
                     http.raw_add_card,
                     profile=c == max(p.concurrency),
                 )
+            await http.load_tokens()
             per_profile = len(http.tokens) / max(1, len(http.profiles))
             self.extra["addcard_cards_per_profile"] = round(per_profile, 2)
             if per_profile > CARDS_PER_PROFILE * 3:
@@ -225,17 +263,18 @@ class Bench:
                     "get_profile",
                     BASELINES["get_profile"],
                     c,
-                    http.get_profile,
+                    http.spec("get"),
                     http.raw_get_profile,
                     profile=c == max(p.concurrency),
                 )
         if "resolve" in chosen:
+            await http.load_tokens()
             for c in p.concurrency:
                 await self._pair(
                     "resolve",
                     BASELINES["resolve"],
                     c,
-                    http.resolve,
+                    http.spec("resolve"),
                     http.raw_resolve,
                     profile=c == max(p.concurrency),
                 )
@@ -245,15 +284,21 @@ class Bench:
         appender = Appender(self.target, pool)
         await appender.prepare(max(p.concurrency))
         if "append" in chosen:
-            for c in p.concurrency:
-                await self._pair(
-                    "append",
-                    BASELINES["append"],
-                    c,
-                    appender.append,
-                    appender.raw_append,
-                    unit="events",
-                )
+            es = EventsourcingPeer(appender, max(p.concurrency))
+            await es.prepare()
+            try:
+                for c in p.concurrency:
+                    await self._pair(
+                        "append",
+                        BASELINES["append"],
+                        c,
+                        appender.append,
+                        appender.raw_append,
+                        unit="events",
+                        peer=(PEER_NAME, es.append),
+                    )
+            finally:
+                await asyncio.to_thread(es.close)
         if chosen & {"relay", "projection"}:
             if self.target.stop_pipeline is not None:
                 self.progress.log(

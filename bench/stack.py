@@ -59,6 +59,7 @@ class Target:
     pids: dict[str, int] = field(default_factory=dict)
     tree_pids: set[str] = field(default_factory=set)  # names whose descendants count too
     stop_pipeline: Callable[[], None] | None = None  # stops the stack's relay and projector
+    backend_pids: set[int] = field(default_factory=set)  # this database's PostgreSQL backends
 
 
 def free_port() -> int:
@@ -103,6 +104,8 @@ def cpu_snapshot(target: Target) -> dict[str, float]:
     for name, pid in target.pids.items():
         pids = _descendants(pid) if name in target.tree_pids else {pid}
         out[name] = sum(_cpu_of(p) for p in pids)
+    if target.backend_pids:
+        out["postgres-backends"] = sum(_cpu_of(p) for p in target.backend_pids)
     return out
 
 
