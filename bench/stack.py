@@ -162,6 +162,11 @@ async def start_local(log: Callable[[str], None]) -> AsyncIterator[Target]:
             "VAULT_TOKENS_PORT": str(tokens_port),
             "VAULT_TOKENS_URL": f"http://127.0.0.1:{tokens_port}",
             "PYTHONPATH": str(REPO),
+            # As `make run`: one worker per core for the API and the token service.
+            "VAULT_API_WORKERS": os.environ.get("VAULT_API_WORKERS", str(os.cpu_count() or 1)),
+            "VAULT_TOKENS_WORKERS": os.environ.get(
+                "VAULT_TOKENS_WORKERS", str(os.cpu_count() or 1)
+            ),
         }
         pool = await db.create_pool(
             db.PoolSettings(url=endpoints.database_url, min_size=1), max_size=1
@@ -208,7 +213,7 @@ async def start_local(log: Callable[[str], None]) -> AsyncIterator[Target]:
             work_dir=work_dir,
             env=env,
             pids=pids,
-            tree_pids={"postgres-server"},
+            tree_pids={"postgres-server", "api", "tokens"},  # the workers are children
             stop_pipeline=stop_pipeline,
         )
     finally:

@@ -28,7 +28,8 @@ def _keyring(settings: Settings) -> Keyring:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="vault", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("api", help="run the Paysafe-compatible vault API")
+    api = sub.add_parser("api", help="run the Paysafe-compatible vault API")
+    api.add_argument("--workers", type=int, help="processes sharing the port (VAULT_API_WORKERS)")
     sub.add_parser("relay", help="publish stored events to Kafka (one active, others standby)")
     project = sub.add_parser("project", help="run the projector (Kafka consumer group)")
     project.add_argument("--projection", default="customer-search")
@@ -41,6 +42,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     create.add_argument("name")
     create.add_argument("--kind", choices=["server", "single_use"], default="server")
     tokens = sub.add_parser("tokens", help="run the token service (or manage its clients)")
+    tokens.add_argument(
+        "--workers", type=int, help="processes sharing the port (VAULT_TOKENS_WORKERS)"
+    )
     tsub = tokens.add_subparsers(dest="action")
     clients = tsub.add_parser("clients", help="token-service clients")
     csub = clients.add_subparsers(dest="client_action", required=True)
@@ -68,6 +72,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     settings = Settings.from_env()
     configure_logging(settings.log_level, process=args.command)
+    if _supervised(args, settings):
+        return
     try:
         status = asyncio.run(_dispatch(args, settings))
     except ConfigError as exc:
@@ -81,6 +87,31 @@ def main(argv: Sequence[str] | None = None) -> None:
     else:
         if status:
             sys.exit(status)
+
+
+def _supervised(args: argparse.Namespace, settings: Settings) -> bool:
+    """``vault api|tokens --workers N`` (N > 1): supervise N single-worker processes instead."""
+    from infra import workers
+
+    if args.command == "api":
+        variable, metrics, port = "VAULT_API_WORKERS", "VAULT_METRICS_PORT", settings.metrics_port
+    elif args.command == "tokens" and args.action is None:
+        variable, metrics = "VAULT_TOKENS_WORKERS", "VAULT_TOKENS_METRICS_PORT"
+        port = settings.tokens_metrics_port
+    else:
+        return False
+    try:
+        count = workers.worker_count(args.workers, variable)
+    except ValueError as exc:
+        print(f"vault: configuration error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    if count == 1:
+        return False
+    plan = workers.WorkerPlan(count, workers.worker_argv(args.command), variable, metrics, port)
+    status = workers.supervise(plan, grace_seconds=settings.shutdown_grace_seconds + 5)
+    if status:
+        sys.exit(status)
+    return True
 
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
