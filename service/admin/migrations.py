@@ -27,6 +27,7 @@ VAULT_MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("projections", "schema/customer_search.sql"),
     ("projections", "schema/instrument_views.sql"),
     ("service", "schema/vault_app_grants.sql"),
+    ("events", "schema/events_notify.sql"),
 )
 # Applied by name, so the two lists can each grow at their end independently.
 MIGRATIONS = VAULT_MIGRATIONS + TOKEN_MIGRATIONS
