@@ -52,7 +52,7 @@ def test_worker_count_reads_flag_then_environment(monkeypatch: pytest.MonkeyPatc
     assert worker_count(None, "VAULT_API_WORKERS") == (os.cpu_count() or 1)
     for bad in ("0", "many"):
         monkeypatch.setenv("VAULT_API_WORKERS", bad)
-        with pytest.raises(ValueError, match="VAULT_API_WORKERS|at least 1"):
+        with pytest.raises(ValueError, match=r"VAULT_API_WORKERS|at least 1"):
             worker_count(None, "VAULT_API_WORKERS")
 
 
@@ -82,9 +82,11 @@ async def test_two_api_workers_share_the_port_and_survive_a_worker_crash(
             async def create(i: int) -> int:
                 body = {"merchantCustomerId": f"w-{i}-{time.time_ns()}", "locale": "en_US"}
                 # a fresh connection each: the kernel spreads connections over the workers
-                async with aiohttp.ClientSession(headers=auth) as fresh:
-                    async with fresh.post(profiles, json=body) as response:
-                        return response.status
+                async with (
+                    aiohttp.ClientSession(headers=auth) as fresh,
+                    fresh.post(profiles, json=body) as response,
+                ):
+                    return response.status
 
             assert set(await asyncio.gather(*(create(i) for i in range(20)))) == {201}
 
