@@ -50,6 +50,7 @@ class Plan:
     pipeline_rate: float = 1000.0  # events/s appended while relay and projector are measured
     drain_events: int = 50_000
     rebuild_views: tuple[str, ...] = ("customer-search", "profile-view")
+    durable: bool = False  # then the write workloads again with fsync and synchronous_commit on
     py_spy: Path | None = None  # record the API and token service during the busiest AddCard
     command: str = "python -m bench"
 
@@ -105,6 +106,7 @@ class Bench:
         levels = len(plan.concurrency)
         total = sum(2 * levels for w in ("addcard", "get", "resolve", "append") if w in chosen)
         total += levels * ("append" in chosen)  # the eventsourcing peer
+        total += 2 * plan.durable * (("addcard" in chosen) + ("append" in chosen))
         total += 2 * ("relay" in chosen) + ("relay" in chosen or "projection" in chosen)
         total += len(plan.rebuild_views) * ("projection" in chosen)
         self.progress = Progress(total)
@@ -216,7 +218,10 @@ class Bench:
         )
         self.pool = pool
         started = time.time()
-        self.extra["machine"] = {"postgres": await pool.fetchval("SHOW server_version")}
+        self.extra["machine"] = {
+            "postgres": await pool.fetchval("SHOW server_version"),
+            "postgres_durability": await durability(pool),
+        }
         self.extra["load_generator"] = generator()
         if generator() != "wrk":
             self.progress.log(f"WARNING: {GENERATOR_BOUND_WARNING}")
@@ -224,6 +229,8 @@ class Bench:
             async with HttpLoad(self.target, pool, max(p.concurrency)) as http:
                 if chosen & {"addcard", "get", "resolve"}:
                     await self._http(http, chosen)
+                if p.durable and "addcard" in chosen:
+                    await self._durable(pool, http, None)
             if chosen & {"append", "relay", "projection"}:
                 await self._store(pool, chosen)
             self.progress.log("writing results")
@@ -279,6 +286,28 @@ class Bench:
                     profile=c == max(p.concurrency),
                 )
 
+    async def _durable(
+        self, pool: asyncpg.Pool, http: HttpLoad | None, appender: Appender | None
+    ) -> None:
+        """The write workloads once more with production durability (fsync, synchronous_commit,
+        full_page_writes on), switched at run time on the bench's own PostgreSQL, then back."""
+        c = max(self.plan.concurrency)
+        await set_durability(pool, True)
+        self.progress.log(f"    durability now {await durability(pool)}")
+        try:
+            if http is not None:
+                await self._pair(
+                    "addcard_durable", BASELINES["addcard"], c, http.spec("addcard"),
+                    http.raw_add_card,
+                )  # fmt: skip
+            if appender is not None:
+                await self._pair(
+                    "append_durable", BASELINES["append"], c, appender.append,
+                    appender.raw_append, unit="events",
+                )  # fmt: skip
+        finally:
+            await set_durability(pool, False)
+
     async def _store(self, pool: asyncpg.Pool, chosen: set[str]) -> None:
         p = self.plan
         appender = Appender(self.target, pool)
@@ -299,6 +328,8 @@ class Bench:
                     )
             finally:
                 await asyncio.to_thread(es.close)
+            if p.durable:
+                await self._durable(pool, None, appender)
         if chosen & {"relay", "projection"}:
             if self.target.stop_pipeline is not None:
                 self.progress.log(
@@ -383,6 +414,21 @@ class Bench:
         e = entry(name, None, measured, raw, BASELINES["rebuild"])
         self.progress.result(e["result"])
         self.entries.append(e)
+
+
+DURABILITY = ("fsync", "synchronous_commit", "full_page_writes")
+
+
+async def durability(pool: asyncpg.Pool) -> dict[str, str]:
+    return {name: str(await pool.fetchval(f"SHOW {name}")) for name in DURABILITY}
+
+
+async def set_durability(pool: asyncpg.Pool, on: bool) -> None:
+    """All three are reloadable (sighup) settings: no restart, same server, same data."""
+    for name in DURABILITY:
+        await pool.execute(f"ALTER SYSTEM SET {name} = {'on' if on else 'off'}")
+    await pool.execute("SELECT pg_reload_conf()")
+    await asyncio.sleep(0.5)  # the reload reaches every backend at its next command
 
 
 def _measured(
