@@ -36,6 +36,7 @@ _LOAD = load_sql("events", "queries/relay_checkpoint_load.sql")
 _SAVE = load_sql("events", "queries/relay_checkpoint_save.sql")
 _HORIZON_AGE = load_sql("events", "queries/xmin_horizon_age.sql")
 _TRY_LOCK = load_sql("events", "queries/relay_try_lock.sql")
+_WAITING = load_sql("events", "queries/relay_waiting.sql")
 _envelope_encoder = msgspec.json.Encoder()
 
 
@@ -161,6 +162,8 @@ class Relay:
         # lost connection's notifications and for events held back by the xmin horizon.
         await conn.add_listener(NOTIFY_CHANNEL, notified)
         in_flight: _InFlight | None = None  # sent to Kafka, acks and checkpoint pending
+        await conn.execute(_WAITING, s.name, False)  # a dead predecessor may have left it set
+        waiting = False
         quiet_since: float | None = None
         try:
             while not stop.is_set():
@@ -178,13 +181,23 @@ class Relay:
                     in_flight = _InFlight(batch, await self._send(producer, batch))
                     position = batch[-1].commit_position
                     quiet_since = None
+                    if waiting:  # busy again: appends need not notify (events_notify.sql)
+                        await conn.execute(_WAITING, s.name, False)
+                        waiting = False
                     continue
                 metrics.RELAY_LAG.set(0)
                 quiet_since = quiet_since or now
                 # Just after activity, poll fast for a moment: an event whose commit notified
                 # may still sit behind an older open transaction (the horizon) for a few ms.
-                hot = now - quiet_since < s.hot_poll_seconds
-                await _wait(wake, stop, s.idle_poll_seconds if hot else s.safety_poll_seconds)
+                if now - quiet_since < s.hot_poll_seconds:
+                    await _wait(wake, stop, s.idle_poll_seconds)
+                elif not waiting:
+                    # Ask the appends to notify, then read once more: an append that looked at
+                    # the flag before it was set did not notify.
+                    await conn.execute(_WAITING, s.name, True)
+                    waiting = True
+                else:
+                    await _wait(wake, stop, s.safety_poll_seconds)
             if in_flight is not None:
                 await self._settle(conn, in_flight)
         finally:
