@@ -207,6 +207,23 @@ def cpu_table(doc: dict[str, Any]) -> list[str]:
     return lines
 
 
+def capacity(doc: dict[str, Any]) -> list[str]:
+    """Cores per 1,000 operations/s by tier, from the busiest run of each HTTP workload: CPU per
+    operation in ms is exactly cores per 1,000/s."""
+    tiers = (("api", "api"), ("tokens", "tokens"), ("pg", "postgres-backends", "postgres-server"),
+             ("kafka", "kafka-server"), ("relay", "relay"), ("proj", "project", "projector"))  # fmt: skip
+    head = f"{'cores per 1,000/s':<22}" + "".join(f"{t[0]:>8}" for t in tiers) + f"{'total':>8}"
+    lines = [head, "-" * len(head)]
+    for name in ("addcard", "get_profile", "resolve", "addcard_durable"):
+        rows = [e for e in doc["workloads"] if e["workload"] == name]
+        if not rows:
+            continue
+        per_op = max(rows, key=lambda e: e["concurrency"] or 0)["result"].get("cpu_ms_per_op", {})
+        cells = [sum(per_op.get(k, 0.0) for k in t[1:]) for t in tiers]
+        lines.append(f"{name:<22}" + "".join(f"{c:>8.2f}" for c in cells) + f"{sum(cells):>8.2f}")
+    return lines
+
+
 def plots(doc: dict[str, Any], out: Path) -> list[Path]:
     import matplotlib
 
@@ -314,6 +331,9 @@ def readme(doc: dict[str, Any], pngs: list[Path], kept: str) -> str:
     for t in doc["targets"]:
         mark = {True: "met", False: "**missed**", None: "n/a"}[t["met"]]
         lines.append(f"| {t['target']} | {t['goal']} | {t['actual']} | {mark} |")
+    lines += ["", "## Capacity", "", "Cores needed per 1,000 operations/s, by process (= CPU ms per"
+              " operation at the highest concurrency); see [docs/scaling.md](../scaling.md).", "",
+              "```", *capacity(doc), "```"]  # fmt: skip
     lines += ["", "## Plots", ""]
     lines += [f"![{p.stem}]({p.name})" for p in pngs]
     lines += ["", KEEP_MARKER, kept.rstrip(), ""]
