@@ -292,6 +292,9 @@ class Bench:
         """The write workloads once more with production durability (fsync, synchronous_commit,
         full_page_writes on), switched at run time on the bench's own PostgreSQL, then back."""
         c = max(self.plan.concurrency)
+        if "postgres-server" not in self.target.pids:
+            self.progress.log("    --durable skipped: the PostgreSQL server is not the bench's own")
+            return
         await set_durability(pool, True)
         self.progress.log(f"    durability now {await durability(pool)}")
         try:
