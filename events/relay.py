@@ -36,7 +36,7 @@ _LOAD = load_sql("events", "queries/relay_checkpoint_load.sql")
 _SAVE = load_sql("events", "queries/relay_checkpoint_save.sql")
 _HORIZON_AGE = load_sql("events", "queries/xmin_horizon_age.sql")
 _TRY_LOCK = load_sql("events", "queries/relay_try_lock.sql")
-_WAITING = load_sql("events", "queries/relay_waiting.sql")
+_WAKE_LEASE = load_sql("events", "queries/relay_wake_lease.sql")
 _envelope_encoder = msgspec.json.Encoder()
 
 
@@ -162,8 +162,8 @@ class Relay:
         # lost connection's notifications and for events held back by the xmin horizon.
         await conn.add_listener(NOTIFY_CHANNEL, notified)
         in_flight: _InFlight | None = None  # sent to Kafka, acks and checkpoint pending
-        await conn.execute(_WAITING, s.name, False)  # a dead predecessor may have left it set
-        waiting = False
+        await conn.execute(_WAKE_LEASE, s.name, 0.0)  # a predecessor's lease
+        lease = 0.0  # monotonic time until which appends NOTIFY us
         quiet_since: float | None = None
         try:
             while not stop.is_set():
@@ -181,9 +181,9 @@ class Relay:
                     in_flight = _InFlight(batch, await self._send(producer, batch))
                     position = batch[-1].commit_position
                     quiet_since = None
-                    if waiting:  # busy again: appends need not notify (events_notify.sql)
-                        await conn.execute(_WAITING, s.name, False)
-                        waiting = False
+                    if lease:  # busy again: appends need not notify (events_notify.sql)
+                        await conn.execute(_WAKE_LEASE, s.name, 0.0)
+                        lease = 0.0
                     continue
                 metrics.RELAY_LAG.set(0)
                 quiet_since = quiet_since or now
@@ -191,11 +191,11 @@ class Relay:
                 # may still sit behind an older open transaction (the horizon) for a few ms.
                 if now - quiet_since < s.hot_poll_seconds:
                     await _wait(wake, stop, s.idle_poll_seconds)
-                elif not waiting:
-                    # Ask the appends to notify, then read once more: an append that looked at
-                    # the flag before it was set did not notify.
-                    await conn.execute(_WAITING, s.name, True)
-                    waiting = True
+                elif lease - now < s.safety_poll_seconds:
+                    # Ask the appends to notify (a lease, renewed while idle), then read once
+                    # more: an append that looked before the lease was taken did not notify.
+                    await conn.execute(_WAKE_LEASE, s.name, 3 * s.safety_poll_seconds)
+                    lease = now + 3 * s.safety_poll_seconds
                 else:
                     await _wait(wake, stop, s.safety_poll_seconds)
             if in_flight is not None:
