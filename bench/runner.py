@@ -313,6 +313,11 @@ class Bench:
 
     async def _store(self, pool: asyncpg.Pool, chosen: set[str]) -> None:
         p = self.plan
+        if self.target.stop_pipeline is not None:
+            # The append workload measures the store, as its baseline and its peer do; the relay
+            # and projector steps run their own instrumented copies.
+            self.progress.log("stopping the stack's relay and projector (the bench runs its own)")
+            await asyncio.to_thread(self.target.stop_pipeline)
         appender = Appender(self.target, pool)
         await appender.prepare(max(p.concurrency))
         if "append" in chosen:
@@ -334,11 +339,6 @@ class Bench:
             if p.durable:
                 await self._durable(pool, None, appender)
         if chosen & {"relay", "projection"}:
-            if self.target.stop_pipeline is not None:
-                self.progress.log(
-                    "stopping the stack's relay and projector (the bench runs its own)"
-                )
-                await asyncio.to_thread(self.target.stop_pipeline)
             self.progress.step("relay + projector under sustained appends")
             live, cpu = await timed_cpu(
                 self.cpu,

@@ -203,6 +203,7 @@ class Relay:
         finally:
             with contextlib.suppress(Exception):
                 await conn.remove_listener(NOTIFY_CHANNEL, notified)
+                await conn.execute(_WAKE_LEASE, s.name, 0.0)  # stopped: no more NOTIFYs for us
 
     async def _send(
         self, producer: AIOKafkaProducer, batch: list[RecordedEvent]
