@@ -306,7 +306,22 @@ def readme(doc: dict[str, Any], pngs: list[Path], kept: str) -> str:
         f"- Python {m['python']}, PostgreSQL {m.get('postgres', '?')}, Apache Kafka {m['kafka']}",
         f"- {pk}",
         "- Everything on the one machine: PostgreSQL and Kafka from `devstack`, the four vault",
-        "  processes, and the load generator (one Python process, plus its probe processes).",
+        f"  processes (API and token service with {m.get('workers', '?')} worker(s) each), and the"
+        f" load generator ({doc.get('load_generator', '?')}; the bench's own Python process for"
+        " the store workloads).",
+        "- PostgreSQL durability: "
+        + ", ".join(f"`{k}={v}`" for k, v in (m.get("postgres_durability") or {}).items())
+        + " (the devstack's; the `*_durable` rows ran with all three `on`).",
+        "",
+        *(
+            [
+                f"- **The machine was shared** (load average {m['load_average_at_start'][0]} at"
+                f" the start on {m['nproc']} CPUs): throughput and latency here are lower bounds,"
+                " CPU per operation an upper bound (contention inflates it).",
+            ]
+            if m.get("load_average_at_start", [0])[0] > (m.get("nproc") or 1)
+            else []
+        ),
         "",
         "## Command",
         "",

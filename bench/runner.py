@@ -221,6 +221,7 @@ class Bench:
         self.extra["machine"] = {
             "postgres": await pool.fetchval("SHOW server_version"),
             "postgres_durability": await durability(pool),
+            "workers": os.environ.get("VAULT_API_WORKERS", str(os.cpu_count() or 1)),
         }
         self.extra["load_generator"] = generator()
         if generator() != "wrk":
