@@ -44,10 +44,6 @@ _HOLDER = load_sql("service", "queries/customer_id_holder.sql")
 _RELEASE = load_sql("service", "queries/customer_id_release.sql")
 
 
-class _StaleRefusal(Exception):
-    """The command was refused on cached state; decide again on a fresh read before refusing."""
-
-
 @dataclass(frozen=True)
 class _Cached:
     version: int
@@ -101,11 +97,7 @@ class ProfileCommands:
         async with self._lock(profile_id):
             for attempt in range(1, self._max_attempts + 1):
                 try:
-                    try:
-                        return await self._attempt(merchant_id, profile_id, command, metadata)
-                    except _StaleRefusal:
-                        self._cache.pop(profile_id, None)
-                        return await self._attempt(merchant_id, profile_id, command, metadata)
+                    return await self._attempt(merchant_id, profile_id, command, metadata)
                 except (WrongExpectedVersion, asyncpg.DeadlockDetectedError):
                     # A deadlock (e.g. two profiles swapping merchantCustomerIds, or a rebuild
                     # taking the view's locks) is a conflict like any other: decide again.
@@ -127,10 +119,8 @@ class ProfileCommands:
         cached = self._cache.get(profile_id)
         async with self._pool.acquire() as conn, conn.transaction():
             if cached is not None:
-                # No read: the append's version check decides. If another worker or pod moved
-                # the stream on, the append fails, execute() drops the entry and decides afresh.
                 version, state, data_key = cached.version, cached.state, cached.data_key
-                tail = []
+                tail = await self._store.read_stream(conn, stream_id, after_version=version)
             else:
                 tail = await self._store.read_stream(conn, stream_id)
                 version, state = 0, None
@@ -141,16 +131,9 @@ class ProfileCommands:
             for event in self._decode(tail, profile_id, data_key):
                 state = aggregate.evolve(state, event)
             version += len(tail)
-            try:
-                events = aggregate.decide(
-                    state, command, merchant_id=merchant_id, profile_id=profile_id
-                )
-            except Exception:
-                if cached is None:
-                    raise
-                # A refusal may come from a cached state another worker has moved on from:
-                # refuse only what a fresh read refuses (execute() retries without the entry).
-                raise _StaleRefusal from None
+            events = aggregate.decide(
+                state, command, merchant_id=merchant_id, profile_id=profile_id
+            )
             after = state
             for event in events:
                 after = aggregate.evolve(after, event)

@@ -1,6 +1,5 @@
-"""Several workers (or pods) each cache profiles: a command decides on the cached state without
-reading the stream, so the append's version check, and a fresh read before any refusal, keep it
-correct when another worker moved the profile on."""
+"""Several workers (or pods) each cache profiles: a command decides on the cached state plus the
+stream's tail after it, so a refusal never comes from what another worker has since changed."""
 
 from __future__ import annotations
 
