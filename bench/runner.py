@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -22,77 +22,9 @@ from bench.driver import Measured, Op, Progress, closed_loop
 from bench.loadgen import GENERATOR_BOUND_WARNING, LoadSpec, drive, generator
 from bench.peer import NAME as PEER_NAME
 from bench.peer import EventsourcingPeer
+from bench.plan import BASELINES, Plan, durability, entry, measured_from, set_durability
 from bench.stack import Target, cpu_snapshot
 from bench.store_load import Appender, drain, pipeline, rebuild_view, timed_cpu
-
-WORKLOADS = ("addcard", "get", "resolve", "append", "relay", "projection")
-BASELINES = {
-    "addcard": "raw asyncpg: INSERT event row + card-view row, one transaction",
-    "get_profile": "raw asyncpg: the view's three SELECTs on one connection",
-    "resolve": "raw asyncpg SELECT of the instrument row + AES-GCM opens (no auth, audit or tx)",
-    "append": "raw asyncpg INSERT … SELECT unnest of the same rows (no version check)",
-    "relay_latency": "aiokafka producer at the same rate: send → ack (idempotent, acks=all)",
-    "relay_throughput": "aiokafka producer, same records, same 500-record batches",
-    "projection_lag": "bare aiokafka consumer on the same topic: receipt - recorded_at",
-    "rebuild": "raw SELECT of the same events in commit order, 2,000 per batch",
-}
-
-
-@dataclass
-class Plan:
-    duration: float = 8.0
-    concurrency: list[int] = field(default_factory=lambda: [1, 8, 32, 64])
-    workloads: list[str] = field(default_factory=lambda: list(WORKLOADS))
-    quick: bool = False
-    out: Path = Path("docs/benchmarks")
-    warmup: float = 1.0
-    profiles: int = 600  # AddCard spreads its cards over these
-    pipeline_rate: float = 1000.0  # events/s appended while relay and projector are measured
-    drain_events: int = 50_000
-    rebuild_views: tuple[str, ...] = ("customer-search", "profile-view")
-    durable: bool = False  # then the write workloads again with fsync and synchronous_commit on
-    py_spy: Path | None = None  # record the API and token service during the busiest AddCard
-    command: str = "python -m bench"
-
-    @classmethod
-    def quick_plan(cls, out: Path) -> Plan:
-        return cls(
-            duration=2.0,
-            concurrency=[1, 8],
-            quick=True,
-            out=out,
-            warmup=0.5,
-            profiles=60,
-            pipeline_rate=200.0,
-            drain_events=2_000,
-            rebuild_views=("customer-search",),
-            command="python -m bench --quick",
-        )
-
-
-def entry(
-    workload: str,
-    concurrency: int | None,
-    result: Measured,
-    baseline: Measured,
-    baseline_name: str,
-    **extra: Any,
-) -> dict[str, Any]:
-    r, b = result.as_dict(), baseline.as_dict()
-    ratio = {
-        "throughput": round(r["throughput"] / b["throughput"], 3) if b["throughput"] else None,
-        "p99": round(r["latency_ms"]["p99"] / b["latency_ms"]["p99"], 3)
-        if b["latency_ms"]["p99"]
-        else None,
-    }
-    return {
-        "workload": workload,
-        "concurrency": concurrency,
-        "result": r,
-        "baseline": {**b, "name": baseline_name},
-        "ratio": ratio,
-        **extra,
-    }
 
 
 class Bench:
@@ -388,7 +320,7 @@ class Bench:
             self.target, pool, events=p.drain_events, rate=p.pipeline_rate, duration=p.duration
         )
         produce = drained["produce"]
-        paced = _measured(produce, produce["paced_events"], produce["paced_seconds"])
+        paced = measured_from(produce, produce["paced_events"], produce["paced_seconds"])
         e = entry(
             "relay_latency", None, live, paced, BASELINES["relay_latency"], rate=p.pipeline_rate
         )
@@ -398,8 +330,8 @@ class Bench:
         thr = entry(
             "relay_throughput",
             None,
-            _measured(relay, relay["events"], relay["seconds"], "batch_histogram"),
-            _measured(produce, produce["events"], produce["seconds"], "batch_histogram"),
+            measured_from(relay, relay["events"], relay["seconds"], "batch_histogram"),
+            measured_from(produce, produce["events"], produce["seconds"], "batch_histogram"),
             BASELINES["relay_throughput"],
             backlog=drained["backlog"],
         )
@@ -418,32 +350,6 @@ class Bench:
         e = entry(name, None, measured, raw, BASELINES["rebuild"])
         self.progress.result(e["result"])
         self.entries.append(e)
-
-
-DURABILITY = ("fsync", "synchronous_commit", "full_page_writes")
-
-
-async def durability(pool: asyncpg.Pool) -> dict[str, str]:
-    return {name: str(await pool.fetchval(f"SHOW {name}")) for name in DURABILITY}
-
-
-async def set_durability(pool: asyncpg.Pool, on: bool) -> None:
-    """All three are reloadable (sighup) settings: no restart, same server, same data."""
-    for name in DURABILITY:
-        await pool.execute(f"ALTER SYSTEM SET {name} = {'on' if on else 'off'}")
-    await pool.execute("SELECT pg_reload_conf()")
-    await asyncio.sleep(0.5)  # the reload reaches every backend at its next command
-
-
-def _measured(
-    result: dict[str, Any], events: int, seconds: float, key: str = "histogram"
-) -> Measured:
-    from bench.hist import Recorder, decode
-
-    rec = Recorder()
-    if result.get(key):
-        rec.histogram.add(decode(result[key]))
-    return Measured(rec, seconds, {}, int(events), "events")
 
 
 async def run(plan: Plan, target: Target) -> dict[str, Any]:
