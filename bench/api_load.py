@@ -13,6 +13,7 @@ import asyncpg
 import msgspec
 
 from bench.hist import pick, visa_numbers
+from bench.loadgen import LoadSpec
 from bench.stack import Target
 from events.crypto import Keyring, open_sealed
 from infra.sqlfiles import load_sql
@@ -78,6 +79,25 @@ class HttpLoad:
         for s in (self._api, self._tokens):
             if s is not None:
                 await s.close()
+
+    def spec(self, kind: str) -> LoadSpec:
+        """What the load generator sends for ``kind`` (addcard, get, resolve)."""
+        if kind == "resolve":
+            auth, url, ids = self.target.payments, self.target.tokens_url, self.tokens
+        else:
+            auth, url = self.target.api_key, self.target.api_url
+            ids = self.get_profiles if kind == "get" else self.profiles
+        return LoadSpec(
+            kind, url, aiohttp.encode_basic_auth(*auth), list(ids), str(self.target.merchant_id)
+        )
+
+    async def load_tokens(self) -> None:
+        """The cards' payment tokens (the load generator's AddCards return them to it alone)."""
+        rows = await self.pool.fetch(
+            "SELECT payment_token FROM vault.card_view WHERE merchant_id = $1",
+            self.target.merchant_id,
+        )
+        self.tokens = [r["payment_token"] for r in rows]
 
     # --- set-up ------------------------------------------------------------------------------
 

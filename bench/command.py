@@ -48,6 +48,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--rate", type=float, help="events/s appended while the relay and projector are measured"
     )
     parser.add_argument(
+        "--durable",
+        action="store_true",
+        help="then AddCard and append again with fsync, synchronous_commit, full_page_writes on",
+    )
+    parser.add_argument(
         "--py-spy",
         type=Path,
         metavar="DIR",
@@ -68,6 +73,7 @@ def plan_from(args: argparse.Namespace) -> Plan:
     if args.rate:
         plan.pipeline_rate = args.rate
     plan.py_spy = args.py_spy
+    plan.durable = args.durable
     plan.command = (
         "python -m bench " + " ".join(sys.argv[1:]) if len(sys.argv) > 1 else "python -m bench"
     )

@@ -94,16 +94,21 @@ class TimedRelay(Relay):
         self.expected = expected
         self.started = 0.0
         self.done = asyncio.Event()
-        self.batches = Recorder()  # read-to-ack time of each batch: its latency in a drain
+        self.batches = Recorder()  # send-to-ack time of each batch: its latency in a drain
+        self.sent_at: dict[int, float] = {}
 
     async def _publish_until_stopped(self, conn: Any, producer: Any, stop: asyncio.Event) -> None:
         self.started = time.time()
         emit("READY")
         await super()._publish_until_stopped(conn, producer, stop)
 
-    async def _publish(self, producer: AIOKafkaProducer, batch: list[RecordedEvent]) -> None:
-        began = time.perf_counter()
-        await super()._publish(producer, batch)
+    async def _send(self, producer: AIOKafkaProducer, batch: list[RecordedEvent]) -> Any:
+        self.sent_at[batch[-1].global_position] = time.perf_counter()
+        return await super()._send(producer, batch)
+
+    async def _acked(self, batch: list[RecordedEvent], pending: Any) -> None:
+        await super()._acked(batch, pending)
+        began = self.sent_at.pop(batch[-1].global_position, time.perf_counter())
         self.batches.record(time.perf_counter() - began)
         acked = time.time()
         for event in batch:

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -19,76 +19,12 @@ import asyncpg
 from bench import report
 from bench.api_load import CARDS_PER_PROFILE, HttpLoad
 from bench.driver import Measured, Op, Progress, closed_loop
+from bench.loadgen import GENERATOR_BOUND_WARNING, LoadSpec, drive, generator
+from bench.peer import NAME as PEER_NAME
+from bench.peer import EventsourcingPeer
+from bench.plan import BASELINES, Plan, durability, entry, measured_from, set_durability
 from bench.stack import Target, cpu_snapshot
 from bench.store_load import Appender, drain, pipeline, rebuild_view, timed_cpu
-
-WORKLOADS = ("addcard", "get", "resolve", "append", "relay", "projection")
-BASELINES = {
-    "addcard": "raw asyncpg: INSERT event row + card-view row, one transaction",
-    "get_profile": "raw asyncpg: the view's three SELECTs on one connection",
-    "resolve": "raw asyncpg SELECT of the instrument row + AES-GCM opens (no auth, audit or tx)",
-    "append": "raw asyncpg INSERT … SELECT unnest of the same rows (no version check)",
-    "relay_latency": "aiokafka producer at the same rate: send → ack (idempotent, acks=all)",
-    "relay_throughput": "aiokafka producer, same records, same 500-record batches",
-    "projection_lag": "bare aiokafka consumer on the same topic: receipt - recorded_at",
-    "rebuild": "raw SELECT of the same events in commit order, 2,000 per batch",
-}
-
-
-@dataclass
-class Plan:
-    duration: float = 8.0
-    concurrency: list[int] = field(default_factory=lambda: [1, 8, 32, 64])
-    workloads: list[str] = field(default_factory=lambda: list(WORKLOADS))
-    quick: bool = False
-    out: Path = Path("docs/benchmarks")
-    warmup: float = 1.0
-    profiles: int = 600  # AddCard spreads its cards over these
-    pipeline_rate: float = 1000.0  # events/s appended while relay and projector are measured
-    drain_events: int = 50_000
-    rebuild_views: tuple[str, ...] = ("customer-search", "profile-view")
-    py_spy: Path | None = None  # record the API and token service during the busiest AddCard
-    command: str = "python -m bench"
-
-    @classmethod
-    def quick_plan(cls, out: Path) -> Plan:
-        return cls(
-            duration=2.0,
-            concurrency=[1, 8],
-            quick=True,
-            out=out,
-            warmup=0.5,
-            profiles=60,
-            pipeline_rate=200.0,
-            drain_events=2_000,
-            rebuild_views=("customer-search",),
-            command="python -m bench --quick",
-        )
-
-
-def entry(
-    workload: str,
-    concurrency: int | None,
-    result: Measured,
-    baseline: Measured,
-    baseline_name: str,
-    **extra: Any,
-) -> dict[str, Any]:
-    r, b = result.as_dict(), baseline.as_dict()
-    ratio = {
-        "throughput": round(r["throughput"] / b["throughput"], 3) if b["throughput"] else None,
-        "p99": round(r["latency_ms"]["p99"] / b["latency_ms"]["p99"], 3)
-        if b["latency_ms"]["p99"]
-        else None,
-    }
-    return {
-        "workload": workload,
-        "concurrency": concurrency,
-        "result": r,
-        "baseline": {**b, "name": baseline_name},
-        "ratio": ratio,
-        **extra,
-    }
 
 
 class Bench:
@@ -96,10 +32,13 @@ class Bench:
         self.plan = plan
         self.target = target
         self.entries: list[dict[str, Any]] = []
+        self.pool: asyncpg.Pool | None = None
         self.extra: dict[str, Any] = {}
         chosen = set(plan.workloads)
         levels = len(plan.concurrency)
         total = sum(2 * levels for w in ("addcard", "get", "resolve", "append") if w in chosen)
+        total += levels * ("append" in chosen)  # the eventsourcing peer
+        total += 2 * plan.durable * (("addcard" in chosen) + ("append" in chosen))
         total += 2 * ("relay" in chosen) + ("relay" in chosen or "projection" in chosen)
         total += len(plan.rebuild_views) * ("projection" in chosen)
         self.progress = Progress(total)
@@ -107,29 +46,57 @@ class Bench:
     def cpu(self) -> dict[str, float]:
         return cpu_snapshot(self.target)
 
+    async def _refresh_backends(self) -> None:
+        """PostgreSQL backends of this database (when the postmaster is not ours to walk)."""
+        if self.pool is None or "postgres-server" in self.target.pids:
+            return
+        rows = await self.pool.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+        )
+        self.target.backend_pids = {r["pid"] for r in rows}
+
     async def _pair(
         self,
         workload: str,
         baseline_name: str,
         concurrency: int,
-        op: Op,
+        op: Op | LoadSpec,
         raw: Op,
         unit: str = "ops",
         profile: bool = False,
+        peer: tuple[str, Op] | None = None,
     ) -> None:
         p = self.plan
         self.progress.step(f"{workload} c={concurrency}")
+        await self._refresh_backends()
         with self._py_spy(workload, concurrency) if profile else contextlib.nullcontext():
-            result = await closed_loop(
-                op, concurrency, p.duration, warmup=p.warmup, cpu=self.cpu, unit=unit
-            )
+            if isinstance(op, LoadSpec):
+                result = await drive(
+                    op, concurrency, p.duration, warmup=max(1.0, p.warmup), cpu=self.cpu
+                )
+            else:
+                result = await closed_loop(
+                    op, concurrency, p.duration, warmup=p.warmup, cpu=self.cpu, unit=unit
+                )
         self.progress.result(result.as_dict())
         self.progress.step(f"{workload} c={concurrency} baseline ({baseline_name.split(':')[0]})")
         baseline = await closed_loop(
             raw, concurrency, p.duration, warmup=p.warmup, cpu=self.cpu, unit=unit
         )
         self.progress.result(baseline.as_dict())
-        self.entries.append(entry(workload, concurrency, result, baseline, baseline_name))
+        e = entry(workload, concurrency, result, baseline, baseline_name)
+        if peer is not None:
+            self.progress.step(f"{workload} c={concurrency} peer ({peer[0].split(' ')[0]})")
+            await self._refresh_backends()
+            other = await closed_loop(
+                peer[1], concurrency, p.duration, warmup=p.warmup, cpu=self.cpu, unit=unit
+            )
+            self.progress.result(other.as_dict())
+            e["peer"] = {**other.as_dict(), "name": peer[0]}
+            e["ratio"]["peer_throughput"] = (
+                round(result.throughput / other.throughput, 3) if other.throughput else None
+            )
+        self.entries.append(e)
 
     @contextlib.contextmanager
     def _py_spy(
@@ -181,12 +148,22 @@ class Bench:
         pool = await asyncpg.create_pool(
             self.target.database_url, min_size=2, max_size=max(p.concurrency) + 4
         )
+        self.pool = pool
         started = time.time()
-        self.extra["machine"] = {"postgres": await pool.fetchval("SHOW server_version")}
+        self.extra["machine"] = {
+            "postgres": await pool.fetchval("SHOW server_version"),
+            "postgres_durability": await durability(pool),
+            "workers": os.environ.get("VAULT_API_WORKERS", str(os.cpu_count() or 1)),
+        }
+        self.extra["load_generator"] = generator()
+        if generator() != "wrk":
+            self.progress.log(f"WARNING: {GENERATOR_BOUND_WARNING}")
         try:
             async with HttpLoad(self.target, pool, max(p.concurrency)) as http:
                 if chosen & {"addcard", "get", "resolve"}:
                     await self._http(http, chosen)
+                if p.durable and "addcard" in chosen:
+                    await self._durable(pool, http, None)
             if chosen & {"append", "relay", "projection"}:
                 await self._store(pool, chosen)
             self.progress.log("writing results")
@@ -210,10 +187,11 @@ class Bench:
                     "addcard",
                     BASELINES["addcard"],
                     c,
-                    http.add_card,
+                    http.spec("addcard"),
                     http.raw_add_card,
                     profile=c == max(p.concurrency),
                 )
+            await http.load_tokens()
             per_profile = len(http.tokens) / max(1, len(http.profiles))
             self.extra["addcard_cards_per_profile"] = round(per_profile, 2)
             if per_profile > CARDS_PER_PROFILE * 3:
@@ -225,41 +203,75 @@ class Bench:
                     "get_profile",
                     BASELINES["get_profile"],
                     c,
-                    http.get_profile,
+                    http.spec("get"),
                     http.raw_get_profile,
                     profile=c == max(p.concurrency),
                 )
         if "resolve" in chosen:
+            await http.load_tokens()
             for c in p.concurrency:
                 await self._pair(
                     "resolve",
                     BASELINES["resolve"],
                     c,
-                    http.resolve,
+                    http.spec("resolve"),
                     http.raw_resolve,
                     profile=c == max(p.concurrency),
                 )
 
+    async def _durable(
+        self, pool: asyncpg.Pool, http: HttpLoad | None, appender: Appender | None
+    ) -> None:
+        """The write workloads once more with production durability (fsync, synchronous_commit,
+        full_page_writes on), switched at run time on the bench's own PostgreSQL, then back."""
+        c = max(self.plan.concurrency)
+        if "postgres-server" not in self.target.pids:
+            self.progress.log("    --durable skipped: the PostgreSQL server is not the bench's own")
+            return
+        await set_durability(pool, True)
+        self.progress.log(f"    durability now {await durability(pool)}")
+        try:
+            if http is not None:
+                await self._pair(
+                    "addcard_durable", BASELINES["addcard"], c, http.spec("addcard"),
+                    http.raw_add_card,
+                )  # fmt: skip
+            if appender is not None:
+                await self._pair(
+                    "append_durable", BASELINES["append"], c, appender.append,
+                    appender.raw_append, unit="events",
+                )  # fmt: skip
+        finally:
+            await set_durability(pool, False)
+
     async def _store(self, pool: asyncpg.Pool, chosen: set[str]) -> None:
         p = self.plan
+        if self.target.stop_pipeline is not None:
+            # The append workload measures the store, as its baseline and its peer do; the relay
+            # and projector steps run their own instrumented copies.
+            self.progress.log("stopping the stack's relay and projector (the bench runs its own)")
+            await asyncio.to_thread(self.target.stop_pipeline)
         appender = Appender(self.target, pool)
         await appender.prepare(max(p.concurrency))
         if "append" in chosen:
-            for c in p.concurrency:
-                await self._pair(
-                    "append",
-                    BASELINES["append"],
-                    c,
-                    appender.append,
-                    appender.raw_append,
-                    unit="events",
-                )
+            es = EventsourcingPeer(appender, max(p.concurrency))
+            await es.prepare()
+            try:
+                for c in p.concurrency:
+                    await self._pair(
+                        "append",
+                        BASELINES["append"],
+                        c,
+                        appender.append,
+                        appender.raw_append,
+                        unit="events",
+                        peer=(PEER_NAME, es.append),
+                    )
+            finally:
+                await asyncio.to_thread(es.close)
+            if p.durable:
+                await self._durable(pool, None, appender)
         if chosen & {"relay", "projection"}:
-            if self.target.stop_pipeline is not None:
-                self.progress.log(
-                    "stopping the stack's relay and projector (the bench runs its own)"
-                )
-                await asyncio.to_thread(self.target.stop_pipeline)
             self.progress.step("relay + projector under sustained appends")
             live, cpu = await timed_cpu(
                 self.cpu,
@@ -308,7 +320,7 @@ class Bench:
             self.target, pool, events=p.drain_events, rate=p.pipeline_rate, duration=p.duration
         )
         produce = drained["produce"]
-        paced = _measured(produce, produce["paced_events"], produce["paced_seconds"])
+        paced = measured_from(produce, produce["paced_events"], produce["paced_seconds"])
         e = entry(
             "relay_latency", None, live, paced, BASELINES["relay_latency"], rate=p.pipeline_rate
         )
@@ -318,8 +330,8 @@ class Bench:
         thr = entry(
             "relay_throughput",
             None,
-            _measured(relay, relay["events"], relay["seconds"], "batch_histogram"),
-            _measured(produce, produce["events"], produce["seconds"], "batch_histogram"),
+            measured_from(relay, relay["events"], relay["seconds"], "batch_histogram"),
+            measured_from(produce, produce["events"], produce["seconds"], "batch_histogram"),
             BASELINES["relay_throughput"],
             backlog=drained["backlog"],
         )
@@ -338,17 +350,6 @@ class Bench:
         e = entry(name, None, measured, raw, BASELINES["rebuild"])
         self.progress.result(e["result"])
         self.entries.append(e)
-
-
-def _measured(
-    result: dict[str, Any], events: int, seconds: float, key: str = "histogram"
-) -> Measured:
-    from bench.hist import Recorder, decode
-
-    rec = Recorder()
-    if result.get(key):
-        rec.histogram.add(decode(result[key]))
-    return Measured(rec, seconds, {}, int(events), "events")
 
 
 async def run(plan: Plan, target: Target) -> dict[str, Any]:

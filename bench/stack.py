@@ -59,6 +59,7 @@ class Target:
     pids: dict[str, int] = field(default_factory=dict)
     tree_pids: set[str] = field(default_factory=set)  # names whose descendants count too
     stop_pipeline: Callable[[], None] | None = None  # stops the stack's relay and projector
+    backend_pids: set[int] = field(default_factory=set)  # this database's PostgreSQL backends
 
 
 def free_port() -> int:
@@ -103,6 +104,8 @@ def cpu_snapshot(target: Target) -> dict[str, float]:
     for name, pid in target.pids.items():
         pids = _descendants(pid) if name in target.tree_pids else {pid}
         out[name] = sum(_cpu_of(p) for p in pids)
+    if target.backend_pids:
+        out["postgres-backends"] = sum(_cpu_of(p) for p in target.backend_pids)
     return out
 
 
@@ -159,6 +162,11 @@ async def start_local(log: Callable[[str], None]) -> AsyncIterator[Target]:
             "VAULT_TOKENS_PORT": str(tokens_port),
             "VAULT_TOKENS_URL": f"http://127.0.0.1:{tokens_port}",
             "PYTHONPATH": str(REPO),
+            # As `make run`: one worker per core for the API and the token service.
+            "VAULT_API_WORKERS": os.environ.get("VAULT_API_WORKERS", str(os.cpu_count() or 1)),
+            "VAULT_TOKENS_WORKERS": os.environ.get(
+                "VAULT_TOKENS_WORKERS", str(os.cpu_count() or 1)
+            ),
         }
         pool = await db.create_pool(
             db.PoolSettings(url=endpoints.database_url, min_size=1), max_size=1
@@ -166,8 +174,12 @@ async def start_local(log: Callable[[str], None]) -> AsyncIterator[Target]:
         try:
             merchant_id = await merchants.create_merchant(pool, f"bench-{uuid.uuid4()}")
             key = await merchants.issue_api_key(pool, merchant_id, "server")
-            vault_client = await create_client(pool, "bench-vault-api", ["tokenize"])
-            payments = await create_client(pool, "bench-payments", ["detokenize"])
+            vault_client = await create_client(
+                pool, "bench-vault-api", ["tokenize"], all_merchants=True
+            )
+            payments = await create_client(
+                pool, "bench-payments", ["detokenize"], merchants=[merchant_id]
+            )
         finally:
             await pool.close()
         env["VAULT_TOKENS_CLIENT_ID"] = vault_client.client_id
@@ -205,7 +217,7 @@ async def start_local(log: Callable[[str], None]) -> AsyncIterator[Target]:
             work_dir=work_dir,
             env=env,
             pids=pids,
-            tree_pids={"postgres-server"},
+            tree_pids={"postgres-server", "api", "tokens"},  # the workers are children
             stop_pipeline=stop_pipeline,
         )
     finally:

@@ -81,6 +81,11 @@ async def run(settings: Settings, port: int) -> None:
             "VAULT_API_PORT": str(api_port),
             "VAULT_TOKENS_PORT": str(tokens_port),
             "VAULT_TOKENS_URL": f"http://127.0.0.1:{tokens_port}",
+            # Both cores: one worker per core for each HTTP service (infra.workers).
+            "VAULT_API_WORKERS": os.environ.get("VAULT_API_WORKERS", str(os.cpu_count() or 1)),
+            "VAULT_TOKENS_WORKERS": os.environ.get(
+                "VAULT_TOKENS_WORKERS", str(os.cpu_count() or 1)
+            ),
         }
         pool = await db.create_pool(
             db.PoolSettings(url=endpoints.database_url, min_size=1), max_size=1

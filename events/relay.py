@@ -15,6 +15,7 @@ the whole batch: a crash re-sends part of a batch (consumers skip by stream vers
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ _SAVE = load_sql("events", "queries/relay_checkpoint_save.sql")
 _HORIZON_AGE = load_sql("events", "queries/xmin_horizon_age.sql")
 _TRY_LOCK = load_sql("events", "queries/relay_try_lock.sql")
 _LAG = load_sql("events", "queries/relay_lag.sql")
+_WAKE_LEASE = load_sql("events", "queries/relay_wake_lease.sql")
 _envelope_encoder = msgspec.json.Encoder()
 
 
@@ -48,9 +50,30 @@ class RelaySettings:
     topic: str
     name: str = "default"
     batch_size: int = 500
-    idle_poll_seconds: float = 0.01
+    idle_poll_seconds: float = 0.01  # while events are flowing (the hot window)
     standby_poll_seconds: float = 1.0
     lag_sample_seconds: float = 2.0
+    safety_poll_seconds: float = 1.0  # idle: NOTIFY wakes the relay, this poll is the safety net
+    hot_poll_seconds: float = 0.1  # how long after the last event the relay keeps polling fast
+
+
+@dataclass
+class _InFlight:
+    batch: list[RecordedEvent]
+    acks: list[asyncio.Future[object]]
+
+
+NOTIFY_CHANNEL = "vault_events"
+
+
+async def _wait(wake: asyncio.Event, stop: asyncio.Event, seconds: float) -> None:
+    """Until a NOTIFY, ``stop`` or ``seconds``, whichever comes first."""
+    waiters = [asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waiters:
+            w.cancel()
 
 
 def kafka_record(event: RecordedEvent) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
@@ -137,23 +160,75 @@ class Relay:
         s = self._settings
         row = await conn.fetchrow(_LOAD, s.name)
         position = (int(row["tx_id"]), int(row["global_position"]))
-        while not stop.is_set():
-            batch = await self._store.read_committed(conn, position, s.batch_size)
-            self.health.ok()
-            if not batch:
-                await sleep_or_stop(stop, s.idle_poll_seconds)
-                continue
-            await self._publish(producer, batch)
-            position = batch[-1].commit_position
-            await conn.execute(_SAVE, s.name, position[0], position[1], len(batch))
+        wake = asyncio.Event()
 
-    async def _publish(self, producer: AIOKafkaProducer, batch: list[RecordedEvent]) -> None:
+        def notified(*_: object) -> None:
+            wake.set()
+
+        # Commits on vault.events NOTIFY (events_notify.sql); the slow poll is the safety net for a
+        # lost connection's notifications and for events held back by the xmin horizon.
+        await conn.add_listener(NOTIFY_CHANNEL, notified)
+        in_flight: _InFlight | None = None  # sent to Kafka, acks and checkpoint pending
+        await conn.execute(_WAKE_LEASE, s.name, 0.0)  # a predecessor's lease
+        lease = 0.0  # monotonic time until which appends NOTIFY us
+        quiet_since: float | None = None
+        try:
+            while not stop.is_set():
+                now = time.monotonic()
+                wake.clear()
+                # The next read overlaps the previous batch's acks.
+                batch = await self._store.read_committed(conn, position, s.batch_size)
+                self.health.ok()
+                if in_flight is not None:
+                    await self._settle(conn, in_flight)
+                    in_flight = None
+                if batch:
+                    in_flight = _InFlight(batch, await self._send(producer, batch))
+                    position = batch[-1].commit_position
+                    quiet_since = None
+                    if lease:  # busy again: appends need not notify (events_notify.sql)
+                        await conn.execute(_WAKE_LEASE, s.name, 0.0)
+                        lease = 0.0
+                    continue
+                quiet_since = quiet_since or now
+                # Just after activity, poll fast for a moment: an event whose commit notified
+                # may still sit behind an older open transaction (the horizon) for a few ms.
+                if now - quiet_since < s.hot_poll_seconds:
+                    await _wait(wake, stop, s.idle_poll_seconds)
+                elif lease - now < s.safety_poll_seconds:
+                    # Ask the appends to notify (a lease, renewed while idle), then read once
+                    # more: an append that looked before the lease was taken did not notify.
+                    await conn.execute(_WAKE_LEASE, s.name, 3 * s.safety_poll_seconds)
+                    lease = now + 3 * s.safety_poll_seconds
+                else:
+                    await _wait(wake, stop, s.safety_poll_seconds)
+            if in_flight is not None:
+                await self._settle(conn, in_flight)
+        finally:
+            with contextlib.suppress(Exception):
+                await conn.remove_listener(NOTIFY_CHANNEL, notified)
+                await conn.execute(_WAKE_LEASE, s.name, 0.0)  # stopped: no more NOTIFYs for us
+
+    async def _send(
+        self, producer: AIOKafkaProducer, batch: list[RecordedEvent]
+    ) -> list[asyncio.Future[object]]:
         pending = []
         for event in batch:
             key, value, headers = kafka_record(event)
             pending.append(
                 await producer.send(self._settings.topic, value=value, key=key, headers=headers)
             )
+        return pending
+
+    async def _settle(self, conn: asyncpg.Connection, sent: _InFlight) -> None:
+        """Wait for Kafka's acks of a sent batch, then move the checkpoint past it."""
+        await self._acked(sent.batch, sent.acks)
+        position = sent.batch[-1].commit_position
+        await conn.execute(_SAVE, self._settings.name, position[0], position[1], len(sent.batch))
+
+    async def _acked(
+        self, batch: list[RecordedEvent], pending: list[asyncio.Future[object]]
+    ) -> None:
         try:
             await asyncio.gather(*pending)
         except Exception:

@@ -79,7 +79,10 @@ async def run_process(
     for site in all_sites:
         runner: web.AppRunner = ServerRunner(site.app, shutdown_timeout=grace_seconds)
         await runner.setup()
-        await web.TCPSite(runner, site.host, site.port).start()
+        # Service ports are shared by the workers of one service (infra.workers); the ops port is
+        # each worker's own.
+        reuse = site in (sites or [])
+        await web.TCPSite(runner, site.host, site.port, reuse_port=reuse).start()
         runners.append(runner)
         log.info("listening", extra={"host": site.host, "port": site.port, "component": name})
 

@@ -38,7 +38,8 @@ def config_lines(settings: Settings, token_settings: TokenServiceSettings) -> li
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="vault", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("api", help="run the Paysafe-compatible vault API")
+    api = sub.add_parser("api", help="run the Paysafe-compatible vault API")
+    api.add_argument("--workers", type=int, help="processes sharing the port (VAULT_API_WORKERS)")
     sub.add_parser("relay", help="publish stored events to Kafka (one active, others standby)")
     project = sub.add_parser("project", help="run the projector (Kafka consumer group)")
     project.add_argument("--projection", default="customer-search")
@@ -56,6 +57,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     revoke.add_argument("key_id")
     msub.add_parser("pepper", help="convert stored SHA-256 key digests to peppered HMACs")
     tokens = sub.add_parser("tokens", help="run the token service (or manage its clients)")
+    tokens.add_argument(
+        "--workers", type=int, help="processes sharing the port (VAULT_TOKENS_WORKERS)"
+    )
     tsub = tokens.add_subparsers(dest="action")
     clients = tsub.add_parser("clients", help="token-service clients")
     csub = clients.add_subparsers(dest="client_action", required=True)
@@ -94,6 +98,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     settings = Settings.from_env()
     configure_logging(settings.log_level, process=args.command)
+    if _supervised(args, settings):
+        return
     try:
         status = asyncio.run(_dispatch(args, settings))
     except ConfigError as exc:
@@ -107,6 +113,33 @@ def main(argv: Sequence[str] | None = None) -> None:
     else:
         if status:
             sys.exit(status)
+
+
+def _supervised(args: argparse.Namespace, settings: Settings) -> bool:
+    """``vault api|tokens --workers N`` (N > 1): supervise N single-worker processes instead."""
+    from infra import workers
+
+    if args.command == "api":
+        variable, metrics, port = "VAULT_API_WORKERS", "VAULT_METRICS_PORT", settings.metrics_port
+        configured = settings.api_workers
+    elif args.command == "tokens" and args.action is None:
+        token_settings = TokenServiceSettings.from_env()
+        variable, metrics = "VAULT_TOKENS_WORKERS", "VAULT_TOKENS_METRICS_PORT"
+        port, configured = token_settings.metrics_port, token_settings.workers
+    else:
+        return False
+    try:
+        count = workers.worker_count(args.workers, configured, variable)
+    except ValueError as exc:
+        print(f"vault: configuration error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    if count == 1:
+        return False
+    plan = workers.WorkerPlan(count, workers.worker_argv(args.command), variable, metrics, port)
+    status = workers.supervise(plan, grace_seconds=settings.shutdown_grace_seconds + 5)
+    if status:
+        sys.exit(status)
+    return True
 
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:

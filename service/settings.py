@@ -66,6 +66,13 @@ class Settings:
         shown_default="*(empty: relative links)*",
     )
     metrics_port: int = setting("VAULT_METRICS_PORT", 9100, "`/metrics`, `/healthz`, `/readyz`")
+    api_workers: str = setting(
+        "VAULT_API_WORKERS",
+        "1",
+        "`vault api` worker processes sharing `VAULT_API_PORT` (SO_REUSEPORT), or `auto` (one per "
+        "core); `--workers` overrides; worker *i* serves its ops endpoints on `VAULT_METRICS_PORT` "
+        "+ 10·*i* ([scaling](scaling.md)); `make run` uses the core count, Kubernetes 1 per pod",
+    )
     db_pool_min: int = setting("VAULT_DB_POOL_MIN", 2, "smallest connection pool per process")
     db_pool_max: int = setting("VAULT_DB_POOL_MAX", 20, "largest connection pool per process")
     idle_in_transaction_timeout_ms: int = setting(

@@ -29,6 +29,7 @@ VAULT_MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("projections", "schema/instrument_views.sql"),
     ("service", "schema/vault_app_grants.sql"),
     ("service", "schema/api_keys_pepper.sql"),
+    ("events", "schema/events_notify.sql"),
 )
 # Applied by name, so the two lists can each grow at their end independently.
 MIGRATIONS = VAULT_MIGRATIONS + TOKEN_MIGRATIONS

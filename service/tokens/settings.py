@@ -32,6 +32,13 @@ class TokenServiceSettings:
     metrics_port: int = setting(
         "VAULT_TOKENS_METRICS_PORT", 9103, "the token service's `/metrics`, `/healthz`, `/readyz`"
     )
+    workers: str = setting(
+        "VAULT_TOKENS_WORKERS",
+        "1",
+        "`vault tokens` worker processes sharing `VAULT_TOKENS_PORT` (SO_REUSEPORT), or `auto` (one "
+        "per core); `--workers` overrides; worker *i* serves its ops endpoints on "
+        "`VAULT_TOKENS_METRICS_PORT` + 10·*i* ([scaling](scaling.md))",
+    )
     keyring_dir: str = setting(
         "VAULT_TOKEN_KEYRING_DIR",
         "",

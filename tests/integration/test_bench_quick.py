@@ -106,10 +106,21 @@ async def test_quick_bench_writes_every_workload_beside_its_baseline(
         assert baseline["name"] and baseline["throughput"] > 0, e["workload"]
         assert _ordered(baseline["latency_ms"]), (e["workload"], baseline["latency_ms"])
         assert e["ratio"]["throughput"] is not None and e["ratio"]["throughput"] > 0
+    for e in written["workloads"]:
+        if e["workload"] == "append":
+            assert e["peer"]["throughput"] > 0 and e["peer"]["errors"] == 0, e["peer"]
+            assert "eventsourcing" in e["peer"]["name"]
+        if e["workload"] in ("addcard", "get_profile", "resolve"):
+            # CPU per operation per process, the load generator's beside the services'
+            assert {"api", "tokens", "loadgen"} <= set(e["result"]["cpu_ms_per_op"]), e
+            assert e["result"]["cpu_ms_per_op"]["loadgen"] > 0
+            assert e["result"]["cpu_ms_per_op"]["postgres-backends"] > 0
+    assert written["load_generator"] in ("wrk", "python")
     assert written["projection_series"]["projector"]
     assert {t["target"] for t in written["targets"]} >= {"GET profile", "projection lag"}
     assert written["meta"]["machine"]["nproc"] >= 1
     for png in ("throughput.png", "p99.png", "projection_lag.png"):
         assert (tmp_path / "out" / png).read_bytes().startswith(PNG)
     readme = (tmp_path / "out" / "README.md").read_text()
+    assert "CPU µs/op" in readme and "peer: eventsourcing" in readme
     assert "| target | goal | measured |" in readme and "projection_lag.png" in readme

@@ -111,7 +111,7 @@ def assert_complete_and_ordered(expected: dict[str, int], records: list) -> int:
 async def relay_runner(settings: Settings) -> AsyncIterator:
     started: list[tuple[asyncio.Event, asyncio.Task]] = []
 
-    def start(topic: str, name: str, batch_size: int = 100) -> Relay:
+    def start(topic: str, name: str, batch_size: int = 100, **overrides: float) -> Relay:
         relay = Relay(
             RelaySettings(
                 database_url=settings.database_url,
@@ -120,6 +120,7 @@ async def relay_runner(settings: Settings) -> AsyncIterator:
                 name=name,
                 batch_size=batch_size,
                 standby_poll_seconds=0.1,
+                **overrides,
             )
         )
         stop = asyncio.Event()
@@ -157,6 +158,21 @@ async def test_concurrent_writers_reach_kafka_in_order(
     await wait_for_checkpoint(pool, name, await events_total(pool))
     records = await read_topic(settings.kafka_bootstrap_servers, topic)
     assert assert_complete_and_ordered(expected, records) == 0
+
+
+async def test_an_idle_relay_is_woken_by_the_appending_commit(
+    commands: ProfileCommands, relay_runner, settings: Settings, pool: asyncpg.Pool, topic: str
+) -> None:
+    """With its safety poll far away, only the NOTIFY of the appending transaction can wake the
+    idle relay in time."""
+    name = f"relay-{uuid.uuid4()}"
+    relay_runner(topic, name, safety_poll_seconds=120.0, hot_poll_seconds=0.0)
+    await wait_for_checkpoint(pool, name, await events_total(pool), timeout=150)
+    for _ in range(3):
+        expected = await create_profiles(commands, count=2, updates=1)
+        await wait_for_checkpoint(pool, name, await events_total(pool), timeout=30)
+    records = await read_topic(settings.kafka_bootstrap_servers, topic)
+    assert_complete_and_ordered(expected, records)
 
 
 async def test_a_lower_position_committing_late_is_not_skipped(
