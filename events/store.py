@@ -1,7 +1,7 @@
 """The PostgreSQL event store.
 
 Every method takes the connection to run on, because an append must share its transaction with the
-command's uniqueness rows and inline view rows (DESIGN §2): the store never opens transactions itself.
+command's uniqueness rows and inline view rows (docs/architecture.md, "The write path"): the store never opens transactions itself.
 """
 
 from __future__ import annotations

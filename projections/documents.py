@@ -30,9 +30,9 @@ CARD_KEY_ORDER = _keys(shapes.Card)
 MANDATE_KEY_ORDER = _keys(shapes.Mandate)
 # Every kind's keys, in the order each kind's shape lists its own.
 BANK_ACCOUNT_KEY_ORDER = (
-    "id", "nickName", "merchantRefNum", "status", "accountHolderName", "accountType",
-    "lastDigits", "routingNumber", "transitNumber", "institutionId", "sortCode", "bic",
-    "billingAddressId", "paymentToken",
+    "id", "nickName", "merchantRefNum", "status", "accountHolderName", "lastDigits",
+    "billingAddressId", "paymentToken", "accountType", "routingNumber", "transitNumber",
+    "institutionId", "sortCode", "bic",
 )  # fmt: skip
 
 

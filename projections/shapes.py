@@ -125,62 +125,43 @@ BankStatus = Annotated[
 ]
 
 
-class AchBankAccount(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True):
+class _BankAccount(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True):
+    """What every kind of bank account holds; each kind's own fields follow these."""
+
+    id: Id
+    nick_name: str | UnsetType = UNSET
+    merchant_ref_num: str | UnsetType = UNSET
+    status: BankStatus
+    account_holder_name: str
+    last_digits: LastDigits
+    billing_address_id: BankBillingAddressId | UnsetType = UNSET
+    payment_token: BankPaymentToken
+
+
+class AchBankAccount(_BankAccount, kw_only=True, rename="camel", omit_defaults=True):
     """An ACH (US) bank account."""
 
-    id: Id
-    nick_name: str | UnsetType = UNSET
-    merchant_ref_num: str | UnsetType = UNSET
-    status: BankStatus
-    account_holder_name: str
     account_type: AccountType
-    last_digits: LastDigits
     routing_number: str
-    billing_address_id: BankBillingAddressId | UnsetType = UNSET
-    payment_token: BankPaymentToken
 
 
-class EftBankAccount(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True):
+class EftBankAccount(_BankAccount, kw_only=True, rename="camel", omit_defaults=True):
     """An EFT (Canadian) bank account."""
 
-    id: Id
-    nick_name: str | UnsetType = UNSET
-    merchant_ref_num: str | UnsetType = UNSET
-    status: BankStatus
-    account_holder_name: str
-    last_digits: LastDigits
     transit_number: str
     institution_id: str
-    billing_address_id: BankBillingAddressId | UnsetType = UNSET
-    payment_token: BankPaymentToken
 
 
-class BacsBankAccount(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True):
+class BacsBankAccount(_BankAccount, kw_only=True, rename="camel", omit_defaults=True):
     """A BACS (UK) bank account."""
 
-    id: Id
-    nick_name: str | UnsetType = UNSET
-    merchant_ref_num: str | UnsetType = UNSET
-    status: BankStatus
-    account_holder_name: str
-    last_digits: LastDigits
     sort_code: str
-    billing_address_id: BankBillingAddressId | UnsetType = UNSET
-    payment_token: BankPaymentToken
 
 
-class SepaBankAccount(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True):
+class SepaBankAccount(_BankAccount, kw_only=True, rename="camel", omit_defaults=True):
     """A SEPA bank account."""
 
-    id: Id
-    nick_name: str | UnsetType = UNSET
-    merchant_ref_num: str | UnsetType = UNSET
-    status: BankStatus
-    account_holder_name: str
-    last_digits: LastDigits
     bic: str | UnsetType = UNSET
-    billing_address_id: BankBillingAddressId | UnsetType = UNSET
-    payment_token: BankPaymentToken
 
 
 class Mandate(msgspec.Struct, kw_only=True, rename="camel"):

@@ -213,7 +213,7 @@ def parse_card(data: object, *, creating: bool, field_prefix: str = "") -> CardB
     if sut is None:
         if creating:
             card_num = c.read(CARD_NUMBER)
-        # Nothing is required on a PUT (spec §3.3.3): an expiry left out is kept.
+        # Nothing is required on a PUT (docs/api.md, "Card fields"): an expiry left out is kept.
         expiry = c.read(replace(EXPIRY, required=creating))
         if creating:
             cvv = c.read(CVV)

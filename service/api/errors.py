@@ -3,48 +3,47 @@ renders them). Messages never echo request values; only ids from the URL, which 
 
 from __future__ import annotations
 
-from infra.errors import ApiError, ErrorCode, FieldError
-
-__all__ = ["ErrorCode", "FieldError", "PaysafeError"]
-
-
-INVALID_FIELDS = ErrorCode(
-    "5068",
-    400,
-    "Either you submitted a request that is missing a mandatory field or the value of a field "
-    "does not match the format expected.",
+# Paysafe's general codes, shared with the token service.
+from infra.errors import (
+    INTERNAL,
+    INVALID_CREDENTIALS,
+    INVALID_FIELDS,
+    MISSING_CREDENTIALS,
+    NO_PERMISSION,
+    NOT_PARSEABLE,
+    TOO_LARGE,
+    UNKNOWN_URL,
+    WRONG_METHOD,
+    ApiError,
+    ErrorCode,
+    FieldError,
 )
-NOT_PARSEABLE = ErrorCode("5023", 400, "The request is not parseable.")
-TOO_LARGE = ErrorCode("5023", 413, "The request is not parseable: the body is too large.")
+
+__all__ = [
+    "INTERNAL",
+    "INVALID_CREDENTIALS",
+    "INVALID_FIELDS",
+    "MISSING_CREDENTIALS",
+    "NOT_PARSEABLE",
+    "NO_PERMISSION",
+    "TOO_LARGE",
+    "UNKNOWN_URL",
+    "WRONG_METHOD",
+    "ErrorCode",
+    "FieldError",
+    "PaysafeError",
+]
+
+
 UNKNOWN_ID = ErrorCode(
     "5269", 404, "The ID(s) specified in the URL do not correspond to the values in the system."
 )
-NO_PERMISSION = ErrorCode(
-    "5270",
-    403,
-    "The credentials provided with the request do not have permission to access the requested data.",
-)
+
 UNSUPPORTED_CONTENT_TYPE = ErrorCode(
     "5272",
     415,
     "The 'Content-Type' you specified in request header was submitted in an unsupported format.",
 )
-UNKNOWN_URL = ErrorCode(
-    "5273",
-    404,
-    "Your client reached our application but we were unable to service your request due to an "
-    "invalid URL.",
-)
-INVALID_CREDENTIALS = ErrorCode("5279", 401, "The authentication credentials are invalid.")
-MISSING_CREDENTIALS = ErrorCode(
-    "5280", 401, "The required authentication credentials were not provided."
-)
-WRONG_METHOD = ErrorCode(
-    "5281",
-    405,
-    "The request uses an action (e.g., GET, POST, or PUT) that is not supported by the resource.",
-)
-INTERNAL = ErrorCode("1000", 500, "An internal error occurred.")
 UNAVAILABLE = ErrorCode("1000", 503, "The service is temporarily unavailable; retry the request.")
 CARD_TAKEN = ErrorCode("7503", 409, "Card number already in use")
 INVALID_BRAND = ErrorCode(

@@ -48,7 +48,7 @@ def _digits(name: str, low: int, high: int, required: bool = True) -> Text:
     )
 
 
-# Per kind: (number rules, holder name max length, extra rules). Formats from the SDKs (spec §3.4).
+# Per kind: (number rules, holder name max length, extra rules). Formats from the SDKs (docs/api.md, "Bank account fields").
 _BANK_RULES: dict[str, tuple[tuple[Text | Choice, ...], int]] = {
     "ach": (
         (
@@ -178,7 +178,7 @@ def _reference(kind: str, max_len: int, pattern: str, about: str, note: str) -> 
     )
 
 
-# Reference rules copied from Paysafe's docs (spec §3.5).
+# Reference rules copied from Paysafe's docs (docs/api.md, "Mandates").
 MANDATES = {
     "sepa": _reference(
         "sepa",

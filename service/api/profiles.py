@@ -99,7 +99,7 @@ async def get_profile(request: web.Request) -> web.Response:
 
 
 async def find_profile(request: web.Request) -> web.Response:
-    """GET /profiles?merchantCustomerId=… (Paysafe §3.1.6); the vault has no list endpoint."""
+    """GET /profiles?merchantCustomerId=… (docs/api.md, "Endpoints"); the vault has no list endpoint."""
     customer_id = normalize_customer_id(query_value(request, "merchantCustomerId"))
     if not customer_id:
         raise errors.invalid([FieldError("merchantCustomerId", CUSTOMER_ID_REFUSED)])

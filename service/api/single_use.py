@@ -1,4 +1,4 @@
-"""POST /customervault/v1/singleusetokens: a card as a 15-minute single-use token (spec §3.6).
+"""POST /customervault/v1/singleusetokens: a card as a 15-minute single-use token (docs/api.md, "Single-use tokens").
 
 Only a single-use-token API key reaches this endpoint (client devices hold those keys); the card
 number, expiry, CVV and billing address go straight to the token service, which keeps the CVV only

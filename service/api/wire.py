@@ -26,7 +26,7 @@ from service.domain.profile import ACTIVE
 
 NOT_FOUND = "The specified value does not exist in the system."
 _UUID = re.compile(r"[0-9a-fA-F-]{36}")
-# en_CA exists only in SDK-java; the PHP and C# SDKs throw when a response carries it (spec §4).
+# en_CA exists only in SDK-java; the PHP and C# SDKs throw when a response carries it (docs/api.md, "Decisions").
 LOCALES = ("en_US", "fr_CA", "en_GB")
 PROFILE_STATUSES = ("INITIAL", "ACTIVE")
 

@@ -1,1 +1,1 @@
-"""The token service: the only holder of raw card and bank numbers (DESIGN §5)."""
+"""The token service: the only holder of raw card and bank numbers (docs/token-service.md)."""

@@ -20,7 +20,7 @@ async def test_card_lifecycle(client: VaultClient, payments: PaymentsClient) -> 
     )
     aid = address.json["id"]
     base = f"/customervault/v1/profiles/{pid}/cards"
-    # What paysafe_sdk_python sends: string numbers and a string boolean (spec §7.4).
+    # What paysafe_sdk_python sends: string numbers and a string boolean (docs/api.md, "Tolerant parsing").
     created = await client.request(
         "POST",
         f"{base}/",

@@ -15,7 +15,7 @@ ERRORINFO = (
     "https://developer.paysafe.com/en/rest-api/vault/test-and-go-live/vault-errors/#ErrorCode"
 )
 
-SDK_PY_PROFILE = {  # what paysafe_sdk_python sends (spec §7.4), string numbers included
+SDK_PY_PROFILE = {  # what paysafe_sdk_python sends (docs/api.md, "Tolerant parsing"), string numbers included
     "merchantCustomerId": "mycustomer1",
     "locale": "en_US",
     "firstName": "John",

@@ -304,7 +304,7 @@ def test_every_error_code_the_api_defines_is_documented() -> None:
     assert set(_error_kinds()) - documented == set()
 
 
-# Sent as 200 without Location, as Paysafe does (spec §3.6).
+# Sent as 200 without Location, as Paysafe does (docs/api.md, "Single-use tokens").
 CREATES_ANSWERING_200 = {("post", "/customervault/v1/singleusetokens")}
 
 
