@@ -37,7 +37,9 @@ _EXAMPLE_ID_2 = "0c4bd194-5b1e-4a4e-9d1e-3f1f3b3c2a10"
 
 def _example_error(kind: ErrorCode, profile_url: str) -> dict[str, Any]:
     """The body the API sends for ``kind``, with plausible details."""
-    card_url = _EXAMPLE_BASE + CARD_LINK.format(card_id="")  # no profile segment (docs/api.md, "Errors")
+    card_url = _EXAMPLE_BASE + CARD_LINK.format(
+        card_id=""
+    )  # no profile segment (docs/api.md, "Errors")
     details: dict[ErrorCode, PaysafeError] = {
         errors.INVALID_FIELDS: PaysafeError(
             kind,
