@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -10,11 +11,13 @@ from events.crypto import Keyring
 from events.personal_keys import PersonalDataKeys
 from infra import db
 from infra.probes import Readiness
+from service.adapters.idempotency_store import PostgresIdempotency, purge_idempotency_records
 from service.adapters.profile_store import postgres_profile_commands
 from service.adapters.token_service import TokenClient
 from service.api import search
 from service.api.auth import Authenticator
 from service.api.context import BANK_ACCOUNTS, CARDS, COMMANDS, PROFILES_SERVICE, VIEW
+from service.api.idempotency import IDEMPOTENCY
 from service.api.middleware import AUTHENTICATOR, paysafe_errors, request_context
 from service.api.routes import route_tree
 from service.api.routing import PUBLIC_BASE_URL
@@ -58,12 +61,23 @@ def create_app(
         app[BANK_ACCOUNTS] = BankAccounts(commands, tokens)
         app[search.POOL] = pool
         app[AUTHENTICATOR] = Authenticator(pool)
+        app[IDEMPOTENCY] = idempotency_records = PostgresIdempotency(
+            pool,
+            lease_seconds=settings.idempotency_lease_seconds,
+            retention_seconds=settings.idempotency_retention,
+        )
+        purging = asyncio.create_task(
+            purge_idempotency_records(
+                idempotency_records, settings.idempotency_purge_interval_seconds
+            )
+        )
 
         async def postgres() -> None:
             await pool.fetchval("SELECT 1")
 
         checks.checks["postgres"] = postgres
         yield
+        purging.cancel()
         await tokens.close()
         await pool.close()
 

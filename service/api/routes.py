@@ -13,6 +13,7 @@ from aiohttp import web
 from service.api import errors, profiles, search, single_use
 from service.api.card_wire import PROFILE_WITH_CARD, SINGLE_USE_TOKEN_REQUEST
 from service.api.http import json_response
+from service.api.idempotency import idempotent_commands
 from service.api.instrument_routes import INSTRUMENTS
 from service.api.middleware import authentication
 from service.api.openapi import document
@@ -312,7 +313,7 @@ def route_tree(
     """``root`` (a new application when None) with the monitor, this document and the
     /customervault/v1 application, whose requests are authenticated by its own middleware."""
     app = root if root is not None else web.Application()
-    v1 = web.Application(middlewares=[authentication])
+    v1 = web.Application(middlewares=[authentication, idempotent_commands])
     if v1_context is not None:
         v1.cleanup_ctx.append(v1_context)
     register(v1, V1_RESOURCES, prefix=V1)
