@@ -8,14 +8,19 @@ and commits that transaction together with the response it rendered. A refusal (
 
 from __future__ import annotations
 
+import copy
+from typing import Any
+
 from aiohttp import web
 
 from infra.errors import ErrorCode, FieldError
 from service.api import errors
 from service.api.errors import PaysafeError
 from service.api.middleware import Handler, principal
+from service.api.routing import V1
 from service.application import idempotency
 from service.application.idempotency import (
+    MAX_KEY_LENGTH,
     Claim,
     ClaimLost,
     IdempotencyStore,
@@ -101,3 +106,68 @@ async def _first_time(
     except ClaimLost:
         raise PaysafeError(IN_FLIGHT, headers=_RETRY_AFTER) from None
     return response
+
+
+_PARAMETER = {
+    "name": HEADER,
+    "in": "header",
+    "required": False,
+    "description": "Extension (not Paysafe): makes the command safe to retry. 1 to 255 printable "
+    "ASCII characters, unique per merchant and request. The first request's answer is recorded "
+    "with its effects and a retry of the same method, path and body gets it again (with "
+    f"`{REPLAYED}: true`) and changes nothing; the same key on another request is 422 "
+    f"`{KEY_REUSED.code}`, a retry while the first is in flight 409 `{IN_FLIGHT.code}`. Refused "
+    "requests (4xx, 5xx) are not recorded. Kept `VAULT_IDEMPOTENCY_RETENTION` (7 days).",
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+}
+_REPLAYED_HEADER = {
+    "description": "`true` when this is the recorded answer to an earlier request with the same "
+    "`Idempotency-Key`.",
+    "schema": {"type": "string", "const": "true"},
+}
+
+
+def _error_entry(like: dict[str, Any], kind: ErrorCode) -> dict[str, Any]:
+    """A response for ``kind`` shaped like the error response ``like`` (headers, schema)."""
+    entry = copy.deepcopy(like)
+    entry["description"] = f"{kind.code}: {kind.message}"
+    entry["headers"]["X-Application-Status-Code"]["schema"]["enum"] = [kind.code]
+    entry["headers"].pop("WWW-Authenticate", None)
+    content = entry["content"]["application/json"]
+    content["examples"] = {kind.code: {"summary": kind.message, "value": _example(kind)}}
+    return entry
+
+
+def _example(kind: ErrorCode) -> dict[str, Any]:
+    return PaysafeError(kind).body()
+
+
+def document_idempotency(document: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI document with the header, its errors and the replay marker on every command."""
+    components = document["components"]
+    components["parameters"][HEADER] = _PARAMETER
+    components["headers"][REPLAYED] = _REPLAYED_HEADER
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if method.upper() not in COMMAND_METHODS or not path.startswith(V1):
+                continue
+            operation["parameters"].append({"$ref": f"#/components/parameters/{HEADER}"})
+            responses = operation["responses"]
+            for status, response in responses.items():
+                if status.startswith("2"):
+                    response.setdefault("headers", {})[REPLAYED] = {
+                        "$ref": f"#/components/headers/{REPLAYED}"
+                    }
+            like = responses["401"]
+            responses["422"] = _error_entry(like, KEY_REUSED)
+            if "409" not in responses:
+                responses["409"] = _error_entry(like, IN_FLIGHT)
+                continue
+            conflict = responses["409"]
+            conflict["description"] += f" | {IN_FLIGHT.code}: {IN_FLIGHT.message}"
+            conflict["headers"]["X-Application-Status-Code"]["schema"]["enum"].append(
+                IN_FLIGHT.code
+            )
+            examples = conflict["content"]["application/json"]["examples"]
+            examples[IN_FLIGHT.code] = {"summary": IN_FLIGHT.message, "value": _example(IN_FLIGHT)}
+    return document

@@ -13,7 +13,7 @@ from aiohttp import web
 from service.api import errors, profiles, search, single_use
 from service.api.card_wire import PROFILE_WITH_CARD, SINGLE_USE_TOKEN_REQUEST
 from service.api.http import json_response
-from service.api.idempotency import idempotent_commands
+from service.api.idempotency import document_idempotency, idempotent_commands
 from service.api.instrument_routes import INSTRUMENTS
 from service.api.middleware import authentication
 from service.api.openapi import document
@@ -320,7 +320,7 @@ def route_tree(
     register(app, ROOT)
     app.add_subapp(V1, v1)
     app[SUB_APP] = v1
-    app[DOCUMENT] = document(app)
+    app[DOCUMENT] = document_idempotency(document(app))
     return app
 
 

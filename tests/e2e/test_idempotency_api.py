@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import uuid
 from typing import Any
 
@@ -224,3 +226,35 @@ async def wait_for_claim(pool: asyncpg.Pool, key: str) -> None:
             "SELECT 1 FROM vault.idempotency_keys WHERE idempotency_key = $1", key
         ):
             await asyncio.sleep(0.02)
+
+
+async def test_records_past_the_retention_are_purged(
+    client: VaultClient, pool: asyncpg.Pool, process_env: dict[str, str]
+) -> None:
+    old, recent = keyed(), keyed()
+    for headers in (old, recent):
+        reply = await client.request("POST", f"{V1}/profiles", new_profile(), headers=headers)
+        assert reply.status == 201
+    await pool.execute(
+        "UPDATE vault.idempotency_keys SET created_at = now() - interval '2 days'"
+        " WHERE idempotency_key = $1",
+        old["Idempotency-Key"],
+    )
+    purge = subprocess.run(
+        [sys.executable, "-m", "service", "idempotency", "purge"],
+        env={**process_env, "VAULT_IDEMPOTENCY_RETENTION": "1d"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert purge.returncode == 0, purge.stderr
+    assert purge.stdout.startswith("purged ")
+    kept = await pool.fetch(
+        "SELECT idempotency_key FROM vault.idempotency_keys WHERE idempotency_key = ANY($1)",
+        [old["Idempotency-Key"], recent["Idempotency-Key"]],
+    )
+    assert [r["idempotency_key"] for r in kept] == [recent["Idempotency-Key"]]
+    # A purged key is a new key again: the same request applies anew.
+    again = await client.request("POST", f"{V1}/profiles", new_profile(), headers=old)
+    assert again.status == 201 and "Idempotent-Replayed" not in again.headers
