@@ -12,11 +12,12 @@ from events.personal_keys import PersonalDataKeys
 from infra import db
 from infra.probes import Readiness
 from service.adapters.idempotency_store import PostgresIdempotency, purge_idempotency_records
-from service.adapters.profile_store import postgres_profile_commands
+from service.adapters.profile_store import PostgresProfileStore, postgres_profile_commands
 from service.adapters.token_service import TokenClient
 from service.api import search
 from service.api.auth import Authenticator
 from service.api.context import BANK_ACCOUNTS, CARDS, COMMANDS, PROFILES_SERVICE, VIEW
+from service.api.history import HISTORY
 from service.api.idempotency import IDEMPOTENCY
 from service.api.middleware import AUTHENTICATOR, paysafe_errors, request_context
 from service.api.routes import route_tree
@@ -24,6 +25,7 @@ from service.api.routing import PUBLIC_BASE_URL
 from service.api.views import ProfileView
 from service.application.bank_accounts import BankAccounts
 from service.application.cards import Cards
+from service.application.history import ProfileHistory
 from service.application.lifecycle import Profiles
 from service.settings import Settings
 
@@ -48,6 +50,7 @@ def create_app(
             pool, PersonalDataKeys(keyring), max_attempts=settings.command_max_attempts
         )
         app[COMMANDS] = commands
+        app[HISTORY] = ProfileHistory(PostgresProfileStore(pool, PersonalDataKeys(keyring)))
         app[VIEW] = ProfileView(pool)
         tokens = TokenClient(
             settings.tokens_url,

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from service.api import errors, profiles, search, single_use
 from service.api.card_wire import PROFILE_WITH_CARD, SINGLE_USE_TOKEN_REQUEST
+from service.api.history import HISTORY_RESOURCE, with_as_of_reads
 from service.api.http import json_response
 from service.api.idempotency import document_idempotency, idempotent_commands
 from service.api.instrument_routes import INSTRUMENTS
@@ -304,7 +305,9 @@ SEARCH = Resource(
     },
 )
 
-V1_RESOURCES = (*PROFILES, *INSTRUMENTS, SINGLE_USE_TOKENS, SEARCH)
+V1_RESOURCES = with_as_of_reads(
+    (*PROFILES, *INSTRUMENTS, SINGLE_USE_TOKENS, SEARCH, HISTORY_RESOURCE)
+)
 
 
 def route_tree(
