@@ -182,7 +182,7 @@ HISTORY_RESOURCE = Resource(
             summary="A profile's changes (extension)",
             description="""Not part of the Paysafe API. The profile's events in order:
             `version` (its stream version), `eventType`, `recordedAt`, `keyId` (the API key that
-            made it) and `requestId`, and `fields`, the names of what it set. Values appear only
+            made it) and `requestId`, and `fields`, the names of what it changed. Values appear only
             with `includeValues=true` (personal ones decrypted with the profile's key); card and
             account numbers are never in the vault's events, so never here. A `next` link pages on.
             Deleted (crypto-shredded) profiles answer 404 5269.""",

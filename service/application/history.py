@@ -27,6 +27,8 @@ from service.domain.errors import ProfileNotFound
 # What names the subject rather than a change, and what is derived from a number (the keyed
 # fingerprint of a card or account number): never listed.
 _NOT_CHANGES = frozenset({"profileId", "merchantId", "fingerprint"})
+# The id that names the sub-resource an event is about; a mandate's events name its account too.
+_SUBJECT_IDS = ("mandateId", "cardId", "bankAccountId", "addressId")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,24 +42,50 @@ class Change:
     values: dict[str, Any] | None  # only when asked for
 
 
-def change_of(recorded: RecordedEvent, event: Event, *, with_values: bool) -> Change:
-    """One history entry: the names of what the event set (personal ones by their own names) and,
-    when asked for, their values."""
-    attributes = {
-        k: v
-        for k, v in msgspec.to_builtins(event).items()
-        if k not in _NOT_CHANGES and v is not None
-    }
-    personal = attributes.pop("personal", None) or {}
-    return Change(
-        version=recorded.stream_version,
-        event_type=recorded.event_type,
-        recorded_at=recorded.recorded_at,
-        key_id=recorded.metadata.get("keyId"),
-        request_id=recorded.metadata.get("requestId"),
-        fields=tuple(sorted({*attributes, *personal})),
-        values={**attributes, **personal} if with_values else None,
-    )
+def _attributes(event: Event) -> tuple[dict[str, Any], frozenset[str] | None]:
+    """What the event sets, personal fields flattened; and the personal names when the event
+    carries the whole personal block (a PUT replaces it: a name missing from it was cleared)."""
+    data = msgspec.to_builtins(event)
+    carries_personal = "personal" in data
+    personal = data.pop("personal", None) or {}
+    attributes = {k: v for k, v in data.items() if k not in _NOT_CHANGES and v is not None}
+    return {**attributes, **personal}, frozenset(personal) if carries_personal else None
+
+
+def changes_of(events: list[tuple[RecordedEvent, Event]], *, with_values: bool) -> list[Change]:
+    """One entry per event, naming the fields whose value it changed on the resource it touched
+    (the profile, or the address, card, account or mandate its id names) and, when asked for,
+    their new values (None for a field it cleared)."""
+    known: dict[str, dict[str, Any]] = {}
+    personal_names: dict[str, frozenset[str]] = {}
+    out = []
+    for recorded, event in events:
+        attributes, personal = _attributes(event)
+        subject = next((str(attributes[k]) for k in _SUBJECT_IDS if k in attributes), "profile")
+        before = known.get(subject, {})
+        after = {**before, **attributes}
+        if personal is not None:
+            for cleared in personal_names.get(subject, frozenset()) - personal:
+                after.pop(cleared, None)
+            personal_names[subject] = personal
+        known[subject] = after
+        changed = sorted(
+            k
+            for k in (after.keys() | before.keys()) - {*_SUBJECT_IDS}
+            if after.get(k) != before.get(k)
+        )
+        out.append(
+            Change(
+                version=recorded.stream_version,
+                event_type=recorded.event_type,
+                recorded_at=recorded.recorded_at,
+                key_id=recorded.metadata.get("keyId"),
+                request_id=recorded.metadata.get("requestId"),
+                fields=tuple(changed),
+                values={k: after.get(k) for k in changed} if with_values else None,
+            )
+        )
+    return out
 
 
 def state_as_of(
@@ -105,11 +133,10 @@ class ProfileHistory:
         with_values: bool = False,
     ) -> tuple[list[Change], bool]:
         """The changes after stream version ``after``, at most ``limit``, and whether more follow."""
-        events = await self._events(merchant_id, profile_id)
-        page = [(r, e) for r, e in events if r.stream_version > after]
-        return [change_of(r, e, with_values=with_values) for r, e in page[:limit]], len(
-            page
-        ) > limit
+        # The whole stream is compared, so the first change of a page is named against its past.
+        changes = changes_of(await self._events(merchant_id, profile_id), with_values=with_values)
+        page = [c for c in changes if c.version > after]
+        return page[:limit], len(page) > limit
 
     async def as_of(
         self, merchant_id: uuid.UUID, profile_id: uuid.UUID, moment: dt.datetime
