@@ -158,16 +158,22 @@ def document_idempotency(document: dict[str, Any]) -> dict[str, Any]:
                     response.setdefault("headers", {})[REPLAYED] = {
                         "$ref": f"#/components/headers/{REPLAYED}"
                     }
-            like = responses["401"]
-            responses["422"] = _error_entry(like, KEY_REUSED)
-            if "409" not in responses:
-                responses["409"] = _error_entry(like, IN_FLIGHT)
-                continue
-            conflict = responses["409"]
-            conflict["description"] += f" | {IN_FLIGHT.code}: {IN_FLIGHT.message}"
-            conflict["headers"]["X-Application-Status-Code"]["schema"]["enum"].append(
-                IN_FLIGHT.code
-            )
-            examples = conflict["content"]["application/json"]["examples"]
-            examples[IN_FLIGHT.code] = {"summary": IN_FLIGHT.message, "value": _example(IN_FLIGHT)}
+            # A malformed key is 400 5068, a reused one 422, one in flight 409.
+            for kind in (errors.INVALID_FIELDS, KEY_REUSED, IN_FLIGHT):
+                _add_error(responses, kind)
     return document
+
+
+def _add_error(responses: dict[str, Any], kind: ErrorCode) -> None:
+    status = str(kind.http_status)
+    if status not in responses:
+        responses[status] = _error_entry(responses["401"], kind)
+        return
+    response = responses[status]
+    codes = response["headers"]["X-Application-Status-Code"]["schema"]["enum"]
+    if kind.code in codes:
+        return
+    codes.append(kind.code)
+    response["description"] += f" | {kind.code}: {kind.message}"
+    examples = response["content"]["application/json"]["examples"]
+    examples[kind.code] = {"summary": kind.message, "value": _example(kind)}

@@ -46,3 +46,24 @@ def test_retention_durations(text: str, seconds: float) -> None:
 def test_bad_durations_are_refused(text: str) -> None:
     with pytest.raises(ValueError):
         duration_seconds(text)
+
+
+def test_every_command_documents_the_header_and_its_errors() -> None:
+    from service.api.routes import openapi_document
+
+    document = openapi_document()
+    commands = [
+        operation
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        if method in ("post", "put", "delete") and path.startswith("/customervault/v1/")
+    ]
+    assert len(commands) == 26
+    for operation in commands:
+        assert {"$ref": "#/components/parameters/Idempotency-Key"} in operation["parameters"]
+        responses = operation["responses"]
+        for status, code in (("400", "5068"), ("409", "7598"), ("422", "7597")):
+            header = responses[status]["headers"]["X-Application-Status-Code"]
+            assert code in header["schema"]["enum"], (operation["operationId"], status)
+        success = next(r for s, r in responses.items() if s.startswith("2"))
+        assert "Idempotent-Replayed" in success["headers"]
