@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -81,6 +82,8 @@ def create_app(
         checks.checks["postgres"] = postgres
         yield
         purging.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await purging
         await tokens.close()
         await pool.close()
 
