@@ -94,6 +94,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     retire.add_argument("kek_id")
     ksub.add_parser("status", help="token records and secrets per KEK")
     sub.add_parser("config", help="print the effective configuration (secrets redacted)")
+    idempotency = sub.add_parser("idempotency", help="Idempotency-Key records")
+    isub = idempotency.add_subparsers(dest="action", required=True)
+    isub.add_parser("purge", help="delete the records older than VAULT_IDEMPOTENCY_RETENTION")
     args = parser.parse_args(argv)
 
     settings = Settings.from_env()
@@ -165,6 +168,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             await operations.rebuild(settings, _keyring(settings), args.view)
         case "merchants" if args.action == "revoke":
             return await operations.revoke_key(settings, args.key_id)
+        case "idempotency":
+            await operations.purge_idempotency_records(settings)
         case "merchants" if args.action == "pepper":
             await operations.pepper_keys(settings)
         case "merchants":

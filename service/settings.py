@@ -13,6 +13,21 @@ from infra.settings import ConfigError, setting, trimmed_url, upper
 
 __all__ = ["ConfigError", "Settings"]
 
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86_400.0}
+
+
+def duration_seconds(text: str) -> float:
+    """``604800``, ``3600s``, ``90m``, ``24h`` or ``7d`` as seconds."""
+    text = text.strip().lower()
+    unit = _UNITS.get(text[-1:])
+    try:
+        value = float(text[:-1] if unit else text) * (unit or 1.0)
+    except ValueError:
+        raise ValueError(f"not a duration: {text!r}") from None
+    if value <= 0:
+        raise ValueError("must be positive")
+    return value
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -99,6 +114,27 @@ class Settings:
         1.0,
         "after SIGTERM, HTTP processes report NOT_READY but keep serving this long before they "
         "stop accepting, so requests already on their way are not reset",
+    )
+    idempotency_retention: float = setting(
+        "VAULT_IDEMPOTENCY_RETENTION",
+        7 * 86_400.0,
+        "how long an `Idempotency-Key` and its recorded response are kept: seconds, or a number "
+        "with `s`, `m`, `h` or `d` (e.g. `7d`); the API purges older records every "
+        "`VAULT_IDEMPOTENCY_PURGE_INTERVAL_SECONDS`, `vault idempotency purge` does it at once",
+        parse=duration_seconds,
+        shown_default="`7d`",
+    )
+    idempotency_lease_seconds: float = setting(
+        "VAULT_IDEMPOTENCY_LEASE_SECONDS",
+        30.0,
+        "how long a request's claim on its `Idempotency-Key` holds; retries meanwhile get 409 "
+        "`7598`, after it (the process died) a retry takes the key over. Keep above the slowest "
+        "command",
+    )
+    idempotency_purge_interval_seconds: float = setting(
+        "VAULT_IDEMPOTENCY_PURGE_INTERVAL_SECONDS",
+        3600.0,
+        "how often each API process deletes idempotency records older than the retention",
     )
     log_level: str = setting("VAULT_LOG_LEVEL", "INFO", "log level", parse=upper)
     # How the vault API reaches the token service (a service client with the `tokenize` scope).

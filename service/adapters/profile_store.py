@@ -21,6 +21,8 @@ from infra.sqlfiles import load_sql
 from projections import profile_view
 from projections.rows import EventContext
 from projections.runners.apply import apply
+from service.adapters.idempotency_store import PostgresUnitOfWork
+from service.application import idempotency
 from service.application.profiles import ProfileCommands
 from service.application.repository import ProfileRepository
 
@@ -91,7 +93,15 @@ class PostgresProfileStore:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PostgresProfileTransaction]:
+        unit = idempotency.CURRENT.get()
         try:
+            if isinstance(unit, PostgresUnitOfWork):
+                # An idempotent request's: a savepoint of the transaction that commits with its
+                # recorded response (service.application.idempotency).
+                conn = await unit.connection()
+                async with conn.transaction():
+                    yield PostgresProfileTransaction(conn, self._events, self._keys)
+                return
             async with self._pool.acquire() as conn, conn.transaction():
                 yield PostgresProfileTransaction(conn, self._events, self._keys)
         except asyncpg.DeadlockDetectedError as exc:

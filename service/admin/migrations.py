@@ -30,6 +30,7 @@ VAULT_MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("service", "schema/vault_app_grants.sql"),
     ("service", "schema/api_keys_pepper.sql"),
     ("events", "schema/events_notify.sql"),
+    ("service", "schema/idempotency_keys.sql"),
 )
 # Applied by name, so the two lists can each grow at their end independently.
 MIGRATIONS = VAULT_MIGRATIONS + TOKEN_MIGRATIONS

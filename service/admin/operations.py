@@ -79,6 +79,23 @@ async def revoke_key(settings: Settings, key_id: str) -> int:
     return 0
 
 
+async def purge_idempotency_records(settings: Settings) -> None:
+    """``vault idempotency purge``: what the API's purge loop does, once, now."""
+    from service.adapters.idempotency_store import PostgresIdempotency
+
+    pool = await db.create_pool(settings.pool(), max_size=1)
+    try:
+        records = PostgresIdempotency(
+            pool,
+            lease_seconds=settings.idempotency_lease_seconds,
+            retention_seconds=settings.idempotency_retention,
+        )
+        count = await records.purge()
+    finally:
+        await pool.close()
+    print(f"purged {count} idempotency record(s)")
+
+
 async def pepper_keys(settings: Settings) -> None:
     pool = await db.create_pool(settings.pool(), max_size=1)
     try:

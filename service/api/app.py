@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -10,17 +12,21 @@ from events.crypto import Keyring
 from events.personal_keys import PersonalDataKeys
 from infra import db
 from infra.probes import Readiness
-from service.adapters.profile_store import postgres_profile_commands
+from service.adapters.idempotency_store import PostgresIdempotency, purge_idempotency_records
+from service.adapters.profile_store import PostgresProfileStore, postgres_profile_commands
 from service.adapters.token_service import TokenClient
 from service.api import search
 from service.api.auth import Authenticator
 from service.api.context import BANK_ACCOUNTS, CARDS, COMMANDS, PROFILES_SERVICE, VIEW
+from service.api.history import HISTORY
+from service.api.idempotency import IDEMPOTENCY
 from service.api.middleware import AUTHENTICATOR, paysafe_errors, request_context
 from service.api.routes import route_tree
 from service.api.routing import PUBLIC_BASE_URL
 from service.api.views import ProfileView
 from service.application.bank_accounts import BankAccounts
 from service.application.cards import Cards
+from service.application.history import ProfileHistory
 from service.application.lifecycle import Profiles
 from service.settings import Settings
 
@@ -45,6 +51,7 @@ def create_app(
             pool, PersonalDataKeys(keyring), max_attempts=settings.command_max_attempts
         )
         app[COMMANDS] = commands
+        app[HISTORY] = ProfileHistory(PostgresProfileStore(pool, PersonalDataKeys(keyring)))
         app[VIEW] = ProfileView(pool)
         tokens = TokenClient(
             settings.tokens_url,
@@ -58,12 +65,25 @@ def create_app(
         app[BANK_ACCOUNTS] = BankAccounts(commands, tokens)
         app[search.POOL] = pool
         app[AUTHENTICATOR] = Authenticator(pool)
+        app[IDEMPOTENCY] = idempotency_records = PostgresIdempotency(
+            pool,
+            lease_seconds=settings.idempotency_lease_seconds,
+            retention_seconds=settings.idempotency_retention,
+        )
+        purging = asyncio.create_task(
+            purge_idempotency_records(
+                idempotency_records, settings.idempotency_purge_interval_seconds
+            )
+        )
 
         async def postgres() -> None:
             await pool.fetchval("SELECT 1")
 
         checks.checks["postgres"] = postgres
         yield
+        purging.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await purging
         await tokens.close()
         await pool.close()
 

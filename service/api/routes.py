@@ -12,7 +12,9 @@ from aiohttp import web
 
 from service.api import errors, profiles, search, single_use
 from service.api.card_wire import PROFILE_WITH_CARD, SINGLE_USE_TOKEN_REQUEST
+from service.api.history import HISTORY_RESOURCE, with_as_of_reads
 from service.api.http import json_response
+from service.api.idempotency import document_idempotency, idempotent_commands
 from service.api.instrument_routes import INSTRUMENTS
 from service.api.middleware import authentication
 from service.api.openapi import document
@@ -303,7 +305,9 @@ SEARCH = Resource(
     },
 )
 
-V1_RESOURCES = (*PROFILES, *INSTRUMENTS, SINGLE_USE_TOKENS, SEARCH)
+V1_RESOURCES = with_as_of_reads(
+    (*PROFILES, *INSTRUMENTS, SINGLE_USE_TOKENS, SEARCH, HISTORY_RESOURCE)
+)
 
 
 def route_tree(
@@ -312,14 +316,14 @@ def route_tree(
     """``root`` (a new application when None) with the monitor, this document and the
     /customervault/v1 application, whose requests are authenticated by its own middleware."""
     app = root if root is not None else web.Application()
-    v1 = web.Application(middlewares=[authentication])
+    v1 = web.Application(middlewares=[authentication, idempotent_commands])
     if v1_context is not None:
         v1.cleanup_ctx.append(v1_context)
     register(v1, V1_RESOURCES, prefix=V1)
     register(app, ROOT)
     app.add_subapp(V1, v1)
     app[SUB_APP] = v1
-    app[DOCUMENT] = document(app)
+    app[DOCUMENT] = document_idempotency(document(app))
     return app
 
 

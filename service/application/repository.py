@@ -21,6 +21,7 @@ from events.codec import EventCodec
 from events.envelope import profile_stream
 from events.types import Event
 from projections.rows import EventContext
+from service.application import idempotency
 from service.application.ports import ProfileStore, ProfileTransaction, WrongExpectedVersion
 from service.domain import profile as aggregate
 from service.domain.errors import MerchantCustomerIdTaken
@@ -90,6 +91,8 @@ class ProfileRepository:
     ) -> Saved:
         """Append ``events`` decided against ``loaded``, with the rows that must commit with them:
         merchantCustomerId uniqueness, the inline view and, on deletion, the key's destruction.
+        Within an idempotent request (``idempotency.CURRENT``) the store's transaction is the
+        request's, and it commits later together with the recorded response.
 
         Raises WrongExpectedVersion when the stream moved on (the cache entry is dropped)."""
         after = loaded.state
@@ -105,6 +108,11 @@ class ProfileRepository:
         except WrongExpectedVersion:
             self.forget(profile_id)
             raise
+        unit = idempotency.CURRENT.get()
+        if unit is not None:
+            # Committed only with the request's recorded response: if that rolls back, so does
+            # what this process remembers of the profile.
+            unit.on_rollback(lambda: self.forget(profile_id))
         saved = Saved(version=version, state=after)
         self._remember(profile_id, Loaded(version=version, state=after, data_key=data_key))
         return saved
