@@ -66,7 +66,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     client_create = csub.add_parser("create", help="create a client; prints its secret once")
     client_create.add_argument("name")
     client_create.add_argument(
-        "--scope", action="append", required=True, choices=["tokenize", "detokenize", "keys"]
+        "--scope",
+        action="append",
+        required=True,
+        choices=["tokenize", "detokenize", "keys", "audit"],
     )
     bound = client_create.add_mutually_exclusive_group(required=True)
     bound.add_argument(

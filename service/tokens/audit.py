@@ -117,7 +117,7 @@ class PublisherSettings:
     batch_size: int = 500
     idle_poll_seconds: float = 0.05
     standby_poll_seconds: float = 1.0
-    retention_seconds: float = 7 * 24 * 3600.0
+    retention_seconds: float = 365 * 24 * 3600.0
 
 
 class AuditPublisher:

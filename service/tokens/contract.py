@@ -54,7 +54,7 @@ class AchAccount(_Wire, frozen=True, forbid_unknown_fields=True):
 
 
 class EftAccount(_Wire, frozen=True, forbid_unknown_fields=True):
-    account_number: Annotated[str, Meta(pattern="^[0-9]{4,34}$")]
+    account_number: Annotated[str, Meta(pattern="^[0-9]{5,12}$")]
     transit_number: Annotated[str, Meta(pattern="^[0-9]{3,9}$")]
     institution_id: Annotated[str, Meta(pattern="^[0-9]{3,9}$")]
     account_holder_name: Annotated[str, Meta(min_length=1, max_length=160)]
@@ -256,3 +256,27 @@ FIELD_MESSAGES = {
     "purpose": "must be a non-empty string of at most 200",
 }
 """What a bad top-level field is told, whatever msgspec found (its messages may quote values)."""
+
+
+class Access(_Wire, frozen=True):
+    """One row of the access ledger: an audit event as it was written (never a number; the token
+    only as its SHA-256)."""
+
+    event_id: str
+    type: str
+    occurred_at: str
+    merchant_id: str
+    token_fingerprint: str | None
+    kind: str | None
+    client_id: str | None
+    purpose: str | None
+    outcome: str
+    reason: str | None
+    new_token_fingerprint: str | None = None
+
+
+class AccessLedger(_Wire, frozen=True):
+    """Newest first; ``next`` is the ``before`` cursor of the following (older) page, or null."""
+
+    accesses: list[Access]
+    next: str | None
