@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 import msgspec
@@ -25,7 +26,7 @@ from service.tokens.sealing import token_fingerprint
 _LEDGER = load_sql("service.tokens", "queries/audit_ledger.sql")
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
-QUERY = {
+QUERY: dict[str, dict[str, Any]] = {
     "merchantId": {"type": "string", "format": "uuid"},
     "paymentToken": {"type": "string", "maxLength": 50},
     "from": {"type": "string", "format": "date-time"},
