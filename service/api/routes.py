@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from service.api import errors, profiles, search, single_use
+from service.api.card_accesses import CARD_ACCESSES
 from service.api.card_wire import PROFILE_WITH_CARD, SINGLE_USE_TOKEN_REQUEST
 from service.api.http import json_response
 from service.api.instrument_routes import INSTRUMENTS
@@ -303,7 +304,7 @@ SEARCH = Resource(
     },
 )
 
-V1_RESOURCES = (*PROFILES, *INSTRUMENTS, SINGLE_USE_TOKENS, SEARCH)
+V1_RESOURCES = (*PROFILES, *INSTRUMENTS, CARD_ACCESSES, SINGLE_USE_TOKENS, SEARCH)
 
 
 def route_tree(
