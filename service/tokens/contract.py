@@ -254,6 +254,10 @@ FIELD_MESSAGES = {
     "instrument": "must be an object",
     "paymentToken": "must be a string of 1 to 50 characters",
     "purpose": "must be a non-empty string of at most 200",
+    "cardNum": "must be 12 to 20 digits",
+    "cardExpiry": "must be {month, year}",
+    "fingerprint": "must be a string of 1 to 100 characters",
+    "closed": "must be a boolean",
 }
 """What a bad top-level field is told, whatever msgspec found (its messages may quote values)."""
 
@@ -280,3 +284,25 @@ class AccessLedger(_Wire, frozen=True):
 
     accesses: list[Access]
     next: str | None
+
+
+class NetworkUpdate(_Wire, frozen=True, forbid_unknown_fields=True):
+    """A card update from a network (account updater): the card by its payment token or by its
+    keyed fingerprint, and a new number and/or expiry, or a closure."""
+
+    merchant_id: uuid.UUID
+    payment_token: Annotated[str, Meta(min_length=1, max_length=50)] | None = None
+    fingerprint: Annotated[str, Meta(min_length=1, max_length=100)] | None = None
+    card_num: Annotated[str, Meta(pattern="^[0-9]{12,20}$")] | None = None
+    card_expiry: Expiry | None = None
+    closed: bool = False
+
+
+class NetworkUpdated(_Wire, frozen=True):
+    """The card record after a network update (never the number)."""
+
+    payment_token: str
+    card_bin: str
+    last_digits: str
+    fingerprint: str
+    closed: bool
