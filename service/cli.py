@@ -8,6 +8,7 @@ import logging
 import sys
 import uuid
 from collections.abc import Sequence
+from pathlib import Path
 
 from events.crypto import Keyring
 from infra.logs import configure_logging
@@ -96,6 +97,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     retire = ksub.add_parser("retire", help="remove a token-service KEK nothing uses any more")
     retire.add_argument("kek_id")
     ksub.add_parser("status", help="token records and secrets per KEK")
+    updater = sub.add_parser("updater", help="apply card updates from the networks (consumer)")
+    usub = updater.add_subparsers(dest="action")
+    publish = usub.add_parser("publish", help="send a file of card updates (JSON lines)")
+    publish.add_argument("file", type=Path)
     sub.add_parser("config", help="print the effective configuration (secrets redacted)")
     args = parser.parse_args(argv)
 
@@ -190,6 +195,12 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
                 await tokens.purge_expired(token_settings)
             else:
                 await tokens.run_tokens(token_settings)
+        case "updater":
+            from service.processes import updater
+
+            if args.action == "publish":
+                return await updater.publish_updates(settings, args.file)
+            await updater.run_updater(settings, _keyring(settings))
         case "keys" if args.action == "generate":
             print(Keyring.generate(args.id).spec())
         case "keys":

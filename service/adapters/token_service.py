@@ -19,6 +19,8 @@ import msgspec
 from infra.logs import request_id
 from service.tokens.contract import (
     AccessLedger,
+    NetworkUpdate,
+    NetworkUpdated,
     Redeemed,
     RedeemRequest,
     Tokenized,
@@ -132,3 +134,8 @@ class TokenClient:
             query += f"&before={quote(before, safe='')}"
         payload = await self._call("GET", f"/tokens/v1/audit?{query}")
         return msgspec.json.decode(payload, type=AccessLedger)
+
+    async def network_update(self, update: NetworkUpdate) -> NetworkUpdated:
+        """Hand a network's card update (possibly a new number) to the token service."""
+        payload = await self._call("POST", "/tokens/v1/network-updates", update)
+        return msgspec.json.decode(payload, type=NetworkUpdated)

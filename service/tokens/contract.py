@@ -10,6 +10,7 @@ them for the document.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -258,6 +259,7 @@ FIELD_MESSAGES = {
     "cardExpiry": "must be {month, year}",
     "fingerprint": "must be a string of 1 to 100 characters",
     "closed": "must be a boolean",
+    "effectiveAt": "must be an RFC 3339 time with an offset",
 }
 """What a bad top-level field is told, whatever msgspec found (its messages may quote values)."""
 
@@ -291,6 +293,7 @@ class NetworkUpdate(_Wire, frozen=True, forbid_unknown_fields=True):
     keyed fingerprint, and a new number and/or expiry, or a closure."""
 
     merchant_id: uuid.UUID
+    effective_at: Annotated[datetime, Meta(tz=True)]
     payment_token: Annotated[str, Meta(min_length=1, max_length=50)] | None = None
     fingerprint: Annotated[str, Meta(min_length=1, max_length=100)] | None = None
     card_num: Annotated[str, Meta(pattern="^[0-9]{12,20}$")] | None = None
@@ -299,10 +302,12 @@ class NetworkUpdate(_Wire, frozen=True, forbid_unknown_fields=True):
 
 
 class NetworkUpdated(_Wire, frozen=True):
-    """The card record after a network update (never the number)."""
+    """The card record after a network update (never the number); ``applied`` is false for a
+    duplicate or an update older than one already applied (the record is then unchanged)."""
 
     payment_token: str
     card_bin: str
     last_digits: str
     fingerprint: str
     closed: bool
+    applied: bool = True

@@ -14,5 +14,6 @@ TOKEN_MIGRATIONS: tuple[tuple[str, str], ...] = tuple(
         "audit_outbox",
         "client_merchants",
         "audit_ledger",
+        "network_updates",
     )
 )

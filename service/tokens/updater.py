@@ -24,6 +24,7 @@ from service.tokens.store import TokenStore
 _FIND = load_sql("service.tokens", "queries/network_find_by_fingerprint.sql")
 _GET_FOR_UPDATE = load_sql("service.tokens", "queries/instrument_get_for_update.sql")
 _REPLACE = load_sql("service.tokens", "queries/network_replace_number.sql")
+_EFFECTIVE = load_sql("service.tokens", "queries/network_effective_at.sql")
 PURPOSE = "network card update"
 
 
@@ -38,7 +39,7 @@ async def apply_network_update(
     if update.card_num is not None:
         changes["cardNum"] = update.card_num
     if update.card_expiry is not None:
-        changes["cardExpiry"] = msgspec_expiry(update.card_expiry)
+        changes["cardExpiry"] = _expiry_dict(update.card_expiry)
     async with store.pool.acquire() as conn, conn.transaction():
         token = update.payment_token
         if token is None and update.fingerprint is not None and caller.acts_for(merchant_id):
@@ -48,9 +49,12 @@ async def apply_network_update(
         row = await record(conn, _GET_FOR_UPDATE, token)
         reason = refusal(row, merchant_id, caller, inactive_ok=True)
         if reason == "closed" and update.closed:
-            return _answer(token, row["bin"], row["last_digits"], row["fingerprint"], closed=True)
+            return _answer(token, row, closed=True, applied=False)
         if reason is not None or row["kind"] != "card":
             raise TokenNotFound(token)
+        last = await conn.fetchval(_EFFECTIVE, token)
+        if last is not None and update.effective_at <= last:
+            return _answer(token, row, closed=False, applied=False)
         try:
             data = store.cipher.open(row)
         except DecryptionFailed:
@@ -65,7 +69,7 @@ async def apply_network_update(
         status = CLOSED if update.closed else row["status"]
         await conn.execute(
             _REPLACE, token, sealed.kek_id, sealed.wrapped_key, sealed.ciphertext, status,
-            fingerprint, version, bin_, last_digits,
+            fingerprint, version, bin_, last_digits, update.effective_at,
         )  # fmt: skip
         await store.outbox.write(
             conn,
@@ -78,20 +82,26 @@ async def apply_network_update(
                 purpose=PURPOSE,
             ),
         )
-    return _answer(token, bin_, last_digits, fingerprint, closed=update.closed)
-
-
-def msgspec_expiry(expiry: contract.Expiry) -> dict[str, int]:
-    return {"month": expiry.month, "year": expiry.year}
-
-
-def _answer(
-    token: str, bin_: str | None, last_digits: str | None, fingerprint: str | None, *, closed: bool
-) -> contract.NetworkUpdated:
     return contract.NetworkUpdated(
         payment_token=token,
         card_bin=bin_ or "",
         last_digits=last_digits or "",
         fingerprint=fingerprint or "",
+        closed=update.closed,
+    )
+
+
+def _expiry_dict(expiry: contract.Expiry) -> dict[str, int]:
+    return {"month": expiry.month, "year": expiry.year}
+
+
+def _answer(token: str, row: Any, *, closed: bool, applied: bool) -> contract.NetworkUpdated:
+    """The record as it stands, for an update that changes nothing."""
+    return contract.NetworkUpdated(
+        payment_token=token,
+        card_bin=row["bin"] or "",
+        last_digits=row["last_digits"] or "",
+        fingerprint=row["fingerprint"] or "",
         closed=closed,
+        applied=applied,
     )
