@@ -17,10 +17,11 @@ from pathlib import Path
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from events.card_updates import decode
 from infra.kafka_security import kafka_security
 from infra.sqlfiles import load_sql
 from infra.supervision import LoopHealth, keep_running, sleep_or_stop
-from service.application.network_updates import CardLocator, NetworkUpdates, decode
+from service.application.network_updates import CardLocator, NetworkUpdates
 
 log = logging.getLogger(__name__)
 _LOCATE = load_sql("service", "queries/card_view_locate.sql")

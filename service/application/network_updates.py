@@ -17,12 +17,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Annotated, Literal, Protocol
+from typing import Literal, Protocol
 
-import msgspec
-from msgspec import Meta
 from prometheus_client import Counter
 
+from events.card_updates import decode
 from events.types import CardExpiry
 from service.application.ports import TokenRefused
 from service.application.profiles import ProfileCommands
@@ -37,19 +36,6 @@ UPDATES = Counter(
 )
 
 
-class CardUpdate(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
-    """A record of ``customervault.card-updates.v1`` (docs/schemas/card-updates.v1.json)."""
-
-    message_id: Annotated[str, Meta(min_length=1, max_length=200)]
-    merchant_id: uuid.UUID
-    effective_at: datetime
-    payment_token: Annotated[str, Meta(min_length=1, max_length=50)] | None = None
-    fingerprint: Annotated[str, Meta(min_length=1, max_length=100)] | None = None
-    card_num: Annotated[str, Meta(pattern="^[0-9]{12,20}$")] | None = None
-    card_expiry: Expiry | None = None
-    closed: bool = False
-
-
 class NetworkTokenService(Protocol):
     async def network_update(self, update: NetworkUpdate) -> NetworkUpdated: ...
 
@@ -61,19 +47,6 @@ CardLocator = Callable[[uuid.UUID, str], Awaitable[tuple[uuid.UUID, uuid.UUID] |
 def effective_text(moment: datetime) -> str:
     """Fixed-width UTC text, so that comparing texts compares times."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def decode(raw: bytes) -> CardUpdate | None:
-    """The update, or None when the record is not one (msgspec's message is not kept: it may
-    quote the value)."""
-    try:
-        update = msgspec.json.decode(raw, type=CardUpdate)
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        return None
-    targeted = (update.payment_token is None) != (update.fingerprint is None)
-    changes = update.card_num is not None or update.card_expiry is not None or update.closed
-    aware = update.effective_at.tzinfo is not None
-    return update if targeted and changes and aware else None
 
 
 class NetworkUpdates:
@@ -103,7 +76,9 @@ class NetworkUpdates:
                     payment_token=update.payment_token,
                     fingerprint=update.fingerprint,
                     card_num=update.card_num,
-                    card_expiry=update.card_expiry,
+                    card_expiry=None
+                    if update.card_expiry is None
+                    else Expiry(month=update.card_expiry.month, year=update.card_expiry.year),
                     closed=update.closed,
                 )
             )
