@@ -34,6 +34,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from events.card_updates import CARD_UPDATES_FILE, CardUpdate
 from events.codec import SEALED_FIELD
 from events.types import EVENT_TYPES, Event
 
@@ -215,7 +216,18 @@ def _render(schema: dict[str, Any]) -> str:
 
 def generate() -> dict[str, str]:
     """Every schema file of the current code: file name -> content."""
-    files = {ENVELOPE_FILE: _render(envelope_schema())}
+    files = {
+        ENVELOPE_FILE: _render(envelope_schema()),
+        CARD_UPDATES_FILE: _render(
+            _document(
+                CardUpdate,
+                "Card update from a network",
+                "The JSON value of a record on customervault.card-updates.v1 (account updater). "
+                "It may hold a new card number: see docs/token-service.md for the topic's ACLs "
+                "and retention.",
+            )
+        ),
+    }
     for cls in EVENT_TYPES.values():
         files[event_file(cls)] = _render(event_schema(cls))
         personal = personal_schema(cls)

@@ -245,6 +245,45 @@ class MandateRemoved(Event, frozen=True, kw_only=True):
     mandate_id: uuid.UUID
 
 
+class CardExpiryUpdatedByNetwork(Event, frozen=True, kw_only=True):
+    """A card network reported a new expiry date (account updater). ``message_id`` is the update
+    message's id; ``effective_at`` orders a card's network updates (older ones are not applied)."""
+
+    event_type: ClassVar[str] = "CardExpiryUpdatedByNetwork"
+
+    card_id: uuid.UUID
+    card_expiry: CardExpiry
+    message_id: str
+    effective_at: str
+
+
+class CardNumberReplacedByNetwork(Event, frozen=True, kw_only=True):
+    """A card network reissued the card under a new number; the payment token stays the same. Only
+    the new BIN, last digits, brand and keyed fingerprint: the number is in the token service."""
+
+    event_type: ClassVar[str] = "CardNumberReplacedByNetwork"
+
+    card_id: uuid.UUID
+    card_bin: str
+    last_digits: str
+    card_type: str
+    fingerprint: str
+    card_expiry: CardExpiry | None
+    message_id: str
+    effective_at: str
+
+
+class CardClosedByNetwork(Event, frozen=True, kw_only=True):
+    """A card network reported the account closed: the token is CLOSED in the token service and the
+    card leaves the profile."""
+
+    event_type: ClassVar[str] = "CardClosedByNetwork"
+
+    card_id: uuid.UUID
+    message_id: str
+    effective_at: str
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.event_type: cls
     for cls in (
@@ -264,5 +303,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         MandateAdded,
         MandateStatusChanged,
         MandateRemoved,
+        CardExpiryUpdatedByNetwork,
+        CardNumberReplacedByNetwork,
+        CardClosedByNetwork,
     )
 }

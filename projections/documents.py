@@ -104,6 +104,18 @@ def card_replacement(card_expiry: Any, billing_address_id: Any, personal: Any) -
     return document
 
 
+def network_patch(event: Any) -> dict[str, Any]:
+    """What a network card update changes in a Card resource (merged into the stored one)."""
+    document: dict[str, Any] = {}
+    if getattr(event, "card_bin", None) is not None:
+        document.update(
+            cardBin=event.card_bin, lastDigits=event.last_digits, cardType=event.card_type
+        )
+    if event.card_expiry is not None:
+        document["cardExpiry"] = {"year": event.card_expiry.year, "month": event.card_expiry.month}
+    return document
+
+
 def bank_account_document(account: Any) -> dict[str, Any]:
     document: dict[str, Any] = {
         "id": str(account.bank_account_id),

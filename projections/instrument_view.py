@@ -9,6 +9,9 @@ from events.types import (
     BankAccountRemoved,
     BankAccountUpdated,
     CardAdded,
+    CardClosedByNetwork,
+    CardExpiryUpdatedByNetwork,
+    CardNumberReplacedByNetwork,
     CardRemoved,
     CardUpdated,
     DefaultCardChanged,
@@ -23,6 +26,7 @@ from projections.documents import (
     card_document,
     card_replacement,
     mandate_document,
+    network_patch,
 )
 from projections.rows import EventContext, RowOp
 
@@ -54,8 +58,10 @@ def project(event: Event, ctx: EventContext) -> list[RowOp] | None:
             return [RowOp("card_view_replace", (event.card_id, _encoded(replacement)))]
         case DefaultCardChanged():
             return [RowOp("card_view_default", (ctx.profile_id, event.card_id))]
-        case CardRemoved():
+        case CardRemoved() | CardClosedByNetwork():
             return [RowOp("card_view_delete", (event.card_id,))]
+        case CardExpiryUpdatedByNetwork() | CardNumberReplacedByNetwork():
+            return [RowOp("card_view_patch", (event.card_id, _encoded(network_patch(event))))]
         case BankAccountAdded():
             args = (
                 event.bank_account_id,

@@ -8,6 +8,7 @@ import logging
 import sys
 import uuid
 from collections.abc import Sequence
+from pathlib import Path
 
 from events.crypto import Keyring
 from infra.logs import configure_logging
@@ -66,7 +67,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     client_create = csub.add_parser("create", help="create a client; prints its secret once")
     client_create.add_argument("name")
     client_create.add_argument(
-        "--scope", action="append", required=True, choices=["tokenize", "detokenize", "keys"]
+        "--scope",
+        action="append",
+        required=True,
+        choices=["tokenize", "detokenize", "keys", "audit"],
     )
     bound = client_create.add_mutually_exclusive_group(required=True)
     bound.add_argument(
@@ -93,6 +97,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     retire = ksub.add_parser("retire", help="remove a token-service KEK nothing uses any more")
     retire.add_argument("kek_id")
     ksub.add_parser("status", help="token records and secrets per KEK")
+    updater = sub.add_parser("updater", help="apply card updates from the networks (consumer)")
+    usub = updater.add_subparsers(dest="action")
+    publish = usub.add_parser("publish", help="send a file of card updates (JSON lines)")
+    publish.add_argument("file", type=Path)
     sub.add_parser("config", help="print the effective configuration (secrets redacted)")
     idempotency = sub.add_parser("idempotency", help="Idempotency-Key records")
     isub = idempotency.add_subparsers(dest="action", required=True)
@@ -192,6 +200,12 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
                 await tokens.purge_expired(token_settings)
             else:
                 await tokens.run_tokens(token_settings)
+        case "updater":
+            from service.processes import updater
+
+            if args.action == "publish":
+                return await updater.publish_updates(settings, args.file)
+            await updater.run_updater(settings, _keyring(settings))
         case "keys" if args.action == "generate":
             print(Keyring.generate(args.id).spec())
         case "keys":

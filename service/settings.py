@@ -80,6 +80,18 @@ class Settings:
         parse=trimmed_url,
         shown_default="*(empty: relative links)*",
     )
+    card_updates_topic: str = setting(
+        "VAULT_CARD_UPDATES_TOPIC",
+        "customervault.card-updates.v1",
+        "topic of card updates from the networks that `vault updater` consumes (it may carry new "
+        "card numbers: ACLs and retention in [token-service.md](token-service.md))",
+    )
+    card_updates_retention_ms: int = setting(
+        "VAULT_CARD_UPDATES_RETENTION_MS",
+        86_400_000,
+        "`retention.ms` the updater sets when it creates the card-updates topic (new numbers must "
+        "not linger)",
+    )
     metrics_port: int = setting("VAULT_METRICS_PORT", 9100, "`/metrics`, `/healthz`, `/readyz`")
     api_workers: str = setting(
         "VAULT_API_WORKERS",

@@ -18,6 +18,9 @@ import msgspec
 
 from infra.logs import request_id
 from service.tokens.contract import (
+    AccessLedger,
+    NetworkUpdate,
+    NetworkUpdated,
     Redeemed,
     RedeemRequest,
     Tokenized,
@@ -121,3 +124,18 @@ class TokenClient:
         body = RedeemRequest(merchant_id=merchant_id)
         path = f"/tokens/v1/single-use/{quote(single_use_token, safe='')}/redeem"
         return msgspec.json.decode(await self._call("POST", path, body), type=Redeemed)
+
+    async def accesses(
+        self, merchant_id: uuid.UUID, token: str, *, before: str | None, limit: int
+    ) -> AccessLedger:
+        """The token's access ledger, newest first (needs the ``audit`` scope)."""
+        query = f"merchantId={merchant_id}&paymentToken={quote(token, safe='')}&limit={limit}"
+        if before is not None:
+            query += f"&before={quote(before, safe='')}"
+        payload = await self._call("GET", f"/tokens/v1/audit?{query}")
+        return msgspec.json.decode(payload, type=AccessLedger)
+
+    async def network_update(self, update: NetworkUpdate) -> NetworkUpdated:
+        """Hand a network's card update (possibly a new number) to the token service."""
+        payload = await self._call("POST", "/tokens/v1/network-updates", update)
+        return msgspec.json.decode(payload, type=NetworkUpdated)

@@ -17,6 +17,7 @@ from service.adapters.profile_store import PostgresProfileStore, postgres_profil
 from service.adapters.token_service import TokenClient
 from service.api import search
 from service.api.auth import Authenticator
+from service.api.card_accesses import ACCESS_LEDGER
 from service.api.context import BANK_ACCOUNTS, CARDS, COMMANDS, PROFILES_SERVICE, VIEW
 from service.api.history import HISTORY
 from service.api.idempotency import IDEMPOTENCY
@@ -61,6 +62,7 @@ def create_app(
         )
         await tokens.start()
         app[CARDS] = cards = Cards(commands, tokens)
+        app[ACCESS_LEDGER] = tokens
         app[PROFILES_SERVICE] = Profiles(cards)
         app[BANK_ACCOUNTS] = BankAccounts(commands, tokens)
         app[search.POOL] = pool

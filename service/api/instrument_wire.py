@@ -60,7 +60,7 @@ _BANK_RULES: dict[str, tuple[tuple[Text | Choice, ...], int]] = {
     ),
     "eft": (
         (
-            _digits("accountNumber", 7, 12),
+            _digits("accountNumber", 5, 12),
             _digits("transitNumber", 5, 5),
             _digits("institutionId", 3, 3),
         ),

@@ -19,6 +19,7 @@ from projections.shapes import (
     CustomerSummary,
     Id,
 )
+from service.tokens.contract import AccessLedger
 
 
 class BillingAddress(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=True):
@@ -116,6 +117,7 @@ SCHEMAS: tuple[type[msgspec.Struct], ...] = (
     SingleUseTokenCardSummary,
     BillingAddress,
     SearchResult,
+    AccessLedger,
     Error,
     ErrorDetail,
     FieldError,

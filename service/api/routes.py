@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from service.api import errors, profiles, search, single_use
+from service.api.card_accesses import CARD_ACCESSES
 from service.api.card_wire import PROFILE_WITH_CARD, SINGLE_USE_TOKEN_REQUEST
 from service.api.history import HISTORY_RESOURCE, with_as_of_reads
 from service.api.http import json_response
@@ -306,7 +307,7 @@ SEARCH = Resource(
 )
 
 V1_RESOURCES = with_as_of_reads(
-    (*PROFILES, *INSTRUMENTS, SINGLE_USE_TOKENS, SEARCH, HISTORY_RESOURCE)
+    (*PROFILES, *INSTRUMENTS, CARD_ACCESSES, SINGLE_USE_TOKENS, SEARCH, HISTORY_RESOURCE)
 )
 
 

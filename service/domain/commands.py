@@ -161,6 +161,27 @@ class RemoveMandate:
     mandate_id: uuid.UUID
 
 
+@dataclass(frozen=True, kw_only=True)
+class NetworkReplacement:
+    """What the token service answered for a new number: never the number itself."""
+
+    card_bin: str
+    last_digits: str
+    fingerprint: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplyNetworkUpdate:
+    """A card network's update (account updater), already applied in the token service."""
+
+    card_id: uuid.UUID
+    message_id: str
+    effective_at: str  # RFC 3339 in UTC: a card's updates apply in this order, each once
+    card_expiry: CardExpiry | None = None
+    replacement: NetworkReplacement | None = None
+    closed: bool = False
+
+
 Command = (
     CreateProfile
     | UpdateProfile
@@ -177,4 +198,5 @@ Command = (
     | AddMandate
     | ChangeMandateStatus
     | RemoveMandate
+    | ApplyNetworkUpdate
 )

@@ -19,13 +19,14 @@ from events.types import (
     ProfileDeleted,
     ProfileUpdated,
 )
-from service.domain import instruments
+from service.domain import instruments, network
 from service.domain import state as state_module
 from service.domain.commands import (
     AddAddress,
     AddBankAccount,
     AddCard,
     AddMandate,
+    ApplyNetworkUpdate,
     ChangeMandateStatus,
     Command,
     CreateProfile,
@@ -104,7 +105,7 @@ def evolve(state: Profile | None, event: Event) -> Profile | None:
                 for k, v in state.bank_accounts.items()
             }
             return replace(state, addresses=remaining, cards=cards, bank_accounts=accounts)
-    changed = instruments.evolve(state, event)
+    changed = instruments.evolve(state, event) or network.evolve(state, event)
     if changed is None:
         raise ValueError(f"unknown event {event.event_type}")
     return changed
@@ -190,4 +191,6 @@ def decide(
         case RemoveAddress():
             _address(profile, command.address_id)
             return [AddressRemoved(address_id=command.address_id)]
+    if isinstance(command, ApplyNetworkUpdate):
+        return network.decide(profile, command)
     return instruments.decide(profile, command)

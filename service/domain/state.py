@@ -45,6 +45,7 @@ class Card:
     billing_address_id: uuid.UUID | None
     single_use_token: str | None
     personal: CardPersonal | None
+    network_effective_at: str | None = None  # the last network update applied (account updater)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -20,7 +20,7 @@ from infra.http import basic_credentials
 from infra.http import request_context as request_context_for
 from infra.probes import Readiness
 from infra.throttle import FailureLimiter, client_address
-from service.tokens import contract, keyops
+from service.tokens import contract, keyops, ledger, updater
 from service.tokens import errors as e
 from service.tokens.audit import AuditOutbox
 from service.tokens.clients import Caller, ClientAuthenticator
@@ -232,6 +232,20 @@ async def keys(request: web.Request) -> web.Response:
     )
 
 
+async def audit(request: web.Request) -> web.Response:
+    caller = _require(request, "audit")
+    query = ledger.parse_query(dict(request.query))
+    if not caller.acts_for(query.merchant_id):
+        raise ApiError(e.NO_PERMISSION)
+    return _json(await ledger.read_ledger(request.app[STORE].pool, query))
+
+
+async def network_update(request: web.Request) -> web.Response:
+    caller = _require(request, "tokenize")
+    body = await _decode(request, contract.NetworkUpdate)
+    return _json(await updater.apply_network_update(request.app[STORE], caller, body))
+
+
 async def openapi(request: web.Request) -> web.Response:
     return _json(openapi_document(request.app[ROUTES]))
 
@@ -261,6 +275,15 @@ ROUTE_TABLE: list[Route] = [
         contract.ResolveRequest, contract.Resolved, ("400", "404"),
     ),
     Route("GET", f"{PREFIX}/keys", keys, "KEK usage", "keys", 200, None, contract.Keys),
+    Route(
+        "GET", f"{PREFIX}/audit", audit, "The access ledger of a merchant, newest first", "audit",
+        200, None, contract.AccessLedger, ("400",), ledger.QUERY,
+    ),
+    Route(
+        "POST", f"{PREFIX}/network-updates", network_update,
+        "Apply a network card update (new number keeping the token, expiry, closure)", "tokenize",
+        200, contract.NetworkUpdate, contract.NetworkUpdated, ("400", "404"),
+    ),
     Route("GET", OPENAPI_PATH, openapi),
 ]  # fmt: skip
 

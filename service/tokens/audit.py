@@ -28,7 +28,7 @@ from infra.db import ssl_options
 from infra.kafka_security import kafka_security
 from infra.sqlfiles import load_sql
 from infra.supervision import LoopHealth, keep_running, sleep_or_stop
-from service.tokens import metrics
+from service.tokens import contract, metrics
 from service.tokens.sealing import token_fingerprint
 
 log = logging.getLogger(__name__)
@@ -48,18 +48,8 @@ DELETED = "InstrumentDeleted"
 REDEEMED = "SingleUseTokenRedeemed"
 
 
-class AuditEvent(msgspec.Struct, frozen=True, rename="camel"):
-    event_id: str
-    type: str
-    occurred_at: str
-    merchant_id: str
-    token_fingerprint: str | None
-    kind: str | None
-    client_id: str | None
-    purpose: str | None
-    outcome: str
-    reason: str | None
-    new_token_fingerprint: str | None = msgspec.field(default=None)
+# One row of the access ledger, as written and as read back (GET /tokens/v1/audit).
+AuditEvent = contract.Access
 
 
 _encoder = msgspec.json.Encoder()
@@ -117,7 +107,7 @@ class PublisherSettings:
     batch_size: int = 500
     idle_poll_seconds: float = 0.05
     standby_poll_seconds: float = 1.0
-    retention_seconds: float = 7 * 24 * 3600.0
+    retention_seconds: float = 365 * 24 * 3600.0
 
 
 class AuditPublisher:

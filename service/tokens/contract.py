@@ -10,6 +10,7 @@ them for the document.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -54,7 +55,7 @@ class AchAccount(_Wire, frozen=True, forbid_unknown_fields=True):
 
 
 class EftAccount(_Wire, frozen=True, forbid_unknown_fields=True):
-    account_number: Annotated[str, Meta(pattern="^[0-9]{4,34}$")]
+    account_number: Annotated[str, Meta(pattern="^[0-9]{5,12}$")]
     transit_number: Annotated[str, Meta(pattern="^[0-9]{3,9}$")]
     institution_id: Annotated[str, Meta(pattern="^[0-9]{3,9}$")]
     account_holder_name: Annotated[str, Meta(min_length=1, max_length=160)]
@@ -254,5 +255,59 @@ FIELD_MESSAGES = {
     "instrument": "must be an object",
     "paymentToken": "must be a string of 1 to 50 characters",
     "purpose": "must be a non-empty string of at most 200",
+    "cardNum": "must be 12 to 20 digits",
+    "cardExpiry": "must be {month, year}",
+    "fingerprint": "must be a string of 1 to 100 characters",
+    "closed": "must be a boolean",
+    "effectiveAt": "must be an RFC 3339 time with an offset",
 }
 """What a bad top-level field is told, whatever msgspec found (its messages may quote values)."""
+
+
+class Access(_Wire, frozen=True):
+    """One row of the access ledger: an audit event as it was written (never a number; the token
+    only as its SHA-256)."""
+
+    event_id: str
+    type: str
+    occurred_at: str
+    merchant_id: str
+    token_fingerprint: str | None
+    kind: str | None
+    client_id: str | None
+    purpose: str | None
+    outcome: str
+    reason: str | None
+    new_token_fingerprint: str | None = None
+
+
+class AccessLedger(_Wire, frozen=True):
+    """Newest first; ``next`` is the ``before`` cursor of the following (older) page, or null."""
+
+    accesses: list[Access]
+    next: str | None
+
+
+class NetworkUpdate(_Wire, frozen=True, forbid_unknown_fields=True):
+    """A card update from a network (account updater): the card by its payment token or by its
+    keyed fingerprint, and a new number and/or expiry, or a closure."""
+
+    merchant_id: uuid.UUID
+    effective_at: Annotated[datetime, Meta(tz=True)]
+    payment_token: Annotated[str, Meta(min_length=1, max_length=50)] | None = None
+    fingerprint: Annotated[str, Meta(min_length=1, max_length=100)] | None = None
+    card_num: Annotated[str, Meta(pattern="^[0-9]{12,20}$")] | None = None
+    card_expiry: Expiry | None = None
+    closed: bool = False
+
+
+class NetworkUpdated(_Wire, frozen=True):
+    """The card record after a network update (never the number); ``applied`` is false for a
+    duplicate or an update older than one already applied (the record is then unchanged)."""
+
+    payment_token: str
+    card_bin: str
+    last_digits: str
+    fingerprint: str
+    closed: bool
+    applied: bool = True

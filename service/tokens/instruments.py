@@ -50,6 +50,9 @@ _OPTIONAL: dict[str, tuple[str, ...]] = {
 # On update, these are kept when the body leaves them out (they are required on create);
 # the other replaceable fields are cleared when left out, as Paysafe's PUT does.
 _KEPT_WHEN_ABSENT = ("cardExpiry", "accountHolderName", "accountType")
+# Account-number lengths per kind where the scheme fixes them; other kinds take 4-34 digits.
+# EFT: 5-12, as the official SDKs' samples send 6 digits (issue 12 part 5).
+_ACCOUNT_DIGITS: dict[str, tuple[int, int]] = {"eft": (5, 12)}
 
 
 def _name(key: str) -> str:
@@ -122,7 +125,7 @@ def _field(kind: str, name: str, value: Any, path: str, errors: list[FieldError]
         case "billingAddress":
             return _address(value, f, errors)
         case "accountNumber":
-            return _digits(value, f, errors, 4, 34)
+            return _digits(value, f, errors, *_ACCOUNT_DIGITS.get(kind, (4, 34)))
         case "routingNumber" | "transitNumber" | "institutionId" | "sortCode":
             return _digits(value, f, errors, 3, 9)
         case "iban":

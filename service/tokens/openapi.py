@@ -45,7 +45,8 @@ def _operation(route: Route) -> dict[str, Any]:
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
         for name in route.path_parameters()
     ] + [
-        {"name": name, "in": "query", "required": True, "schema": schema}
+        # The merchant is every route's one required parameter; the others narrow a listing.
+        {"name": name, "in": "query", "required": name == "merchantId", "schema": schema}
         for name, schema in route.query.items()
     ]
     if parameters:

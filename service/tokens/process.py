@@ -40,6 +40,7 @@ def audit_publisher(settings: TokenServiceSettings) -> AuditPublisher:
         PublisherSettings(
             database_url=settings.database_url,
             bootstrap_servers=settings.kafka_bootstrap_servers,
+            retention_seconds=settings.audit_retention_seconds,
         )
     )
 

@@ -13,5 +13,7 @@ TOKEN_MIGRATIONS: tuple[tuple[str, str], ...] = tuple(
         "instruments",
         "audit_outbox",
         "client_merchants",
+        "audit_ledger",
+        "network_updates",
     )
 )

@@ -63,6 +63,12 @@ class TokenServiceSettings:
         "customervault.token-access.v1",
         "Kafka topic of access-audit events",
     )
+    audit_retention_seconds: float = setting(
+        "VAULT_TOKEN_AUDIT_RETENTION_SECONDS",
+        365 * 24 * 3600.0,
+        "how long access-audit rows stay readable at `GET /tokens/v1/audit` (PCI DSS 10.5.1: a "
+        "year); published rows older than this are purged by the audit publisher",
+    )
     topic_partitions: int = setting(
         "VAULT_TOPIC_PARTITIONS", 6, "partitions when the service creates its audit topic"
     )

@@ -142,6 +142,28 @@ async def test_bank_account_validation(client: VaultClient) -> None:
     assert (unknown_kind.status, unknown_kind.code) == (404, "5273")
 
 
+async def test_eft_account_numbers_of_five_to_twelve_digits_as_the_sdks_send(
+    client: VaultClient, payments: PaymentsClient
+) -> None:
+    """The official SDKs' samples send 6-digit EFT account numbers (Python: "336657")."""
+    pid, aid = await profile_with_address(client)
+    base = f"/customervault/v1/profiles/{pid}/eftbankaccounts"
+    eft = {"transitNumber": "25039", "institutionId": "001", "accountHolderName": "XYZ"}
+    for number in ("33665", "336657", "123456789012"):
+        body = {**eft, "accountNumber": number, "billingAddressId": aid}
+        created = await client.request("POST", base, body)
+        assert created.status == 201, created.text
+        assert created.json["lastDigits"] == number[-2:]
+        resolved = await payments.resolve(client.key.merchant_id, created.json["paymentToken"])
+        assert resolved.json["bankAccount"]["accountNumber"] == number
+    for number in ("3366", "1234567890123"):
+        refused = await client.request("POST", base, {**eft, "accountNumber": number})
+        assert (refused.status, refused.code) == (400, "5068")
+        errors = refused.json["error"]["fieldErrors"]
+        assert {"field": "accountNumber", "error": "size must be between 5 and 12"} in errors
+        assert number not in refused.text
+
+
 @pytest.mark.parametrize(("kind", "reference"), [("sepa", "SUBSCRIPTION103"), ("bacs", "REF-2026")])
 async def test_mandate_lifecycle(
     kind: str, reference: str, client: VaultClient, payments: PaymentsClient

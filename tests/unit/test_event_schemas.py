@@ -29,7 +29,10 @@ from events.types import (
     BankAccountRemoved,
     BankAccountUpdated,
     CardAdded,
+    CardClosedByNetwork,
     CardExpiry,
+    CardExpiryUpdatedByNetwork,
+    CardNumberReplacedByNetwork,
     CardPersonal,
     CardRemoved,
     CardUpdated,
@@ -148,6 +151,25 @@ SAMPLES: dict[str, Event] = {
         mandate_id=MANDATE_ID, status="CANCELLED", status_change_date="2026-11-27T09:00:00Z"
     ),
     "MandateRemoved": MandateRemoved(mandate_id=MANDATE_ID),
+    "CardExpiryUpdatedByNetwork": CardExpiryUpdatedByNetwork(
+        card_id=CARD_ID,
+        card_expiry=CardExpiry(month=1, year=2031),
+        message_id="visa-au-1",
+        effective_at="2026-12-01T10:00:00.000000Z",
+    ),
+    "CardNumberReplacedByNetwork": CardNumberReplacedByNetwork(
+        card_id=CARD_ID,
+        card_bin="520040",
+        last_digits="0009",
+        card_type="MC",
+        fingerprint="fp1:abc",
+        card_expiry=None,
+        message_id="mc-abu-2",
+        effective_at="2026-12-01T11:00:00.000000Z",
+    ),
+    "CardClosedByNetwork": CardClosedByNetwork(
+        card_id=CARD_ID, message_id="visa-au-3", effective_at="2026-12-01T12:00:00.000000Z"
+    ),
 }
 
 

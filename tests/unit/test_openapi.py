@@ -278,7 +278,7 @@ def _calls_the_token_service(handler: Handler) -> bool:
             return False
         seen.add(function)
         names = function.__code__.co_names
-        if {"CARDS", "BANK_ACCOUNTS", "PROFILES_SERVICE"} & set(names):
+        if {"CARDS", "BANK_ACCOUNTS", "PROFILES_SERVICE", "ACCESS_LEDGER"} & set(names):
             return True
         return any(reaches(function.__globals__.get(name)) for name in names)
 

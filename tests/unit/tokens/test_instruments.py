@@ -77,3 +77,21 @@ def test_merge_keeps_the_number_and_replaces_the_rest() -> None:
         instruments.merge("card", stored, {"cardNum": "5200400000000009"})
     assert fields(exc) == {"instrument.cardNum"}
     assert instruments.merge("card", stored, {"cardNum": "4111111111111111"})["cardNum"]
+
+
+@pytest.mark.parametrize("number", ["33665", "336657", "123456789012"])
+def test_eft_accepts_five_to_twelve_digit_account_numbers(number: str) -> None:
+    eft = {"accountNumber": number, "transitNumber": "25039", "institutionId": "001"}
+    data = instruments.parse("eft", {**eft, "accountHolderName": "X"}, single_use=False)
+    assert data["accountNumber"] == number
+
+
+@pytest.mark.parametrize("number", ["3366", "1234567890123"])
+def test_eft_refuses_account_numbers_outside_five_to_twelve_digits(number: str) -> None:
+    eft = {"accountNumber": number, "transitNumber": "25039", "institutionId": "001"}
+    with pytest.raises(InvalidInstrument) as exc:
+        instruments.parse("eft", {**eft, "accountHolderName": "X"}, single_use=False)
+    assert fields(exc) == {"instrument.accountNumber"}
+    # Other kinds keep their own bounds: a 4-digit ACH account is still accepted.
+    ach = {"accountNumber": "3366", "routingNumber": "123456789", "accountType": "CHECKING"}
+    assert instruments.parse("ach", {**ach, "accountHolderName": "X"}, single_use=False)

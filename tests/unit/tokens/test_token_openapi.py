@@ -17,6 +17,18 @@ def test_document_is_valid_openapi_3_1() -> None:
         "/tokens/v1/single-use/{token}/redeem",
         "/tokens/v1/resolve",
         "/tokens/v1/keys",
+        "/tokens/v1/audit",
+        "/tokens/v1/network-updates",
+    }
+    audit = document["paths"]["/tokens/v1/audit"]["get"]
+    required = {p["name"]: p["required"] for p in audit["parameters"]}
+    assert required == {
+        "merchantId": True,
+        "paymentToken": False,
+        "from": False,
+        "to": False,
+        "before": False,
+        "limit": False,
     }
 
 
