@@ -117,6 +117,38 @@ class Settings:
     tokens_timeout_seconds: float = setting(
         "VAULT_TOKENS_TIMEOUT_SECONDS", 5.0, "timeout of one call to the token service"
     )
+    tokenize_deadline_seconds: float = setting(
+        "VAULT_TOKENIZE_DEADLINE_SECONDS",
+        30.0,
+        "longest time from a tokenize to the start of the append that stores its token; later, "
+        "the token is destroyed and the request answered 503 ([crash safety](crash-safety.md))",
+    )
+    token_reconcile_grace_seconds: float = setting(
+        "VAULT_TOKEN_RECONCILE_GRACE_SECONDS",
+        300.0,
+        "age before an unreferenced token-service record counts as an orphan; must exceed "
+        "the deadline + `VAULT_TOKENS_TIMEOUT_SECONDS` + the statement timeout",
+    )
+    token_reconcile_interval_seconds: float = setting(
+        "VAULT_TOKEN_RECONCILE_INTERVAL_SECONDS",
+        60.0,
+        "pause between token reconciliation passes (one active across `vault api` replicas)",
+    )
+
+    def __post_init__(self) -> None:
+        # A grace shorter than the latest possible append would let reconciliation destroy the
+        # token of an instrument still committing (docs/crash-safety.md).
+        latest_append = (
+            self.tokenize_deadline_seconds
+            + self.tokens_timeout_seconds
+            + self.statement_timeout_ms / 1000
+        )
+        if self.token_reconcile_grace_seconds <= latest_append:
+            raise ConfigError(
+                "VAULT_TOKEN_RECONCILE_GRACE_SECONDS must exceed VAULT_TOKENIZE_DEADLINE_SECONDS "
+                "+ VAULT_TOKENS_TIMEOUT_SECONDS + VAULT_STATEMENT_TIMEOUT_MS/1000 "
+                f"({latest_append:g} s)"
+            )
 
     @classmethod
     def from_env(cls) -> Settings:

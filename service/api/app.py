@@ -53,9 +53,10 @@ def create_app(
             settings.tokens_timeout_seconds,
         )
         await tokens.start()
-        app[CARDS] = cards = Cards(commands, tokens)
+        deadline = settings.tokenize_deadline_seconds
+        app[CARDS] = cards = Cards(commands, tokens, tokenize_deadline_seconds=deadline)
         app[PROFILES_SERVICE] = Profiles(cards)
-        app[BANK_ACCOUNTS] = BankAccounts(commands, tokens)
+        app[BANK_ACCOUNTS] = BankAccounts(commands, tokens, tokenize_deadline_seconds=deadline)
         app[search.POOL] = pool
         app[AUTHENTICATOR] = Authenticator(pool)
 

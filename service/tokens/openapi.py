@@ -45,7 +45,12 @@ def _operation(route: Route) -> dict[str, Any]:
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
         for name in route.path_parameters()
     ] + [
-        {"name": name, "in": "query", "required": True, "schema": schema}
+        {
+            "name": name,
+            "in": "query",
+            "required": name not in route.optional_query,
+            "schema": schema,
+        }
         for name, schema in route.query.items()
     ]
     if parameters:
