@@ -94,7 +94,9 @@ async def run(settings: Settings, port: int) -> None:
             merchant_id = await merchants.create_merchant(pool, "demo")
             key = await merchants.issue_api_key(pool, merchant_id, "server")
             sut_key = await merchants.issue_api_key(pool, merchant_id, "single_use")
-            vault_client = await create_client(pool, "vault-api", ["tokenize"], all_merchants=True)
+            vault_client = await create_client(
+                pool, "vault-api", ["tokenize", "reconcile"], all_merchants=True
+            )
             # The demo payments service acts for the demo merchant only.
             payments = await create_client(
                 pool, "demo-payments", ["detokenize"], merchants=[merchant_id]

@@ -101,7 +101,7 @@ class Settings:
         "stop accepting, so requests already on their way are not reset",
     )
     log_level: str = setting("VAULT_LOG_LEVEL", "INFO", "log level", parse=upper)
-    # How the vault API reaches the token service (a service client with the `tokenize` scope).
+    # How the vault API reaches the token service (a service client with the `tokenize` and `reconcile` scopes).
     tokens_url: str = setting(
         "VAULT_TOKENS_URL",
         "http://127.0.0.1:8081",
@@ -109,7 +109,9 @@ class Settings:
         parse=trimmed_url,
     )
     tokens_client_id: str = setting(
-        "VAULT_TOKENS_CLIENT_ID", "", "the vault API's token-service client (`tokenize` scope)"
+        "VAULT_TOKENS_CLIENT_ID",
+        "",
+        "the vault API's token-service client (`tokenize`, `reconcile` scopes)",
     )
     tokens_client_secret: str = setting(
         "VAULT_TOKENS_CLIENT_SECRET", "", "that client's secret", secret=True
