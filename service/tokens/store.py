@@ -201,8 +201,8 @@ class TokenStore:
         """``reason`` (e.g. ``reconciliation``) goes into the audit event of the destruction."""
         async with self.pool.acquire() as conn, conn.transaction():
             row = await record(conn, _GET_FOR_UPDATE, token)
-            reason = refusal(row, merchant_id, caller, inactive_ok=True)
-            if reason is not None and reason not in ("single_use_token", "expired", "closed"):
+            refused = refusal(row, merchant_id, caller, inactive_ok=True)
+            if refused is not None and refused not in ("single_use_token", "expired", "closed"):
                 raise TokenNotFound(token)
             await conn.execute(_DESTROY, token, "deleted")
             await self.outbox.write(
