@@ -23,6 +23,7 @@ from service.settings import Settings
 from tests.faults import checks
 from tests.faults.load import Load
 from tests.faults.servers import OwnServers
+from tests.faults.token_protocol import PROTOCOL_ENV, crash_between_tokenized_and_appended
 from tests.processes import Stack, build_stack
 
 # Deselected from `make test` by the marker (pyproject addopts), never skipped: `make test-faults`
@@ -121,6 +122,9 @@ class Suite:
         await asyncio.sleep(OUTAGE_SECONDS)
         await asyncio.to_thread(self.servers.postgres_restart)
 
+    async def crash_between_tokenized_and_appended(self) -> None:
+        await crash_between_tokenized_and_appended(self.stack, self.servers.database_url)
+
     async def long_transaction(self) -> None:
         conn = await asyncpg.connect(self.servers.database_url)
         try:
@@ -160,6 +164,7 @@ async def suite(
         **process_env,
         "DATABASE_URL": own_servers.database_url,
         "KAFKA_BOOTSTRAP_SERVERS": own_servers.bootstrap_servers,
+        **PROTOCOL_ENV,
     }
     pool = await asyncpg.create_pool(own_servers.database_url, min_size=1, max_size=2)
     try:
@@ -184,6 +189,7 @@ async def test_every_fault_leaves_the_vault_whole(suite: Suite, tmp_path: Path) 
         ("PostgreSQL immediate stop, restart", suite.postgres_immediate_stop),
         (f"long transaction {OUTAGE_SECONDS * 2:.0f} s", suite.long_transaction),
         *((f"SIGTERM {p} under load", lambda p=p: suite.sigterm(p)) for p in PROCESSES),  # type: ignore[misc]
+        ("API killed between tokenized and appended", suite.crash_between_tokenized_and_appended),
     ]
     try:
         for name, inject in faults:
