@@ -11,7 +11,6 @@ from events.personal_keys import PersonalDataKeys
 from infra import db
 from infra.probes import Readiness
 from service.adapters.profile_store import postgres_profile_commands
-from service.adapters.token_service import TokenClient
 from service.api import search
 from service.api.auth import Authenticator
 from service.api.context import BANK_ACCOUNTS, CARDS, COMMANDS, PROFILES_SERVICE, VIEW
@@ -22,6 +21,7 @@ from service.api.views import ProfileView
 from service.application.bank_accounts import BankAccounts
 from service.application.cards import Cards
 from service.application.lifecycle import Profiles
+from service.processes.wiring import token_client
 from service.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -46,12 +46,7 @@ def create_app(
         )
         app[COMMANDS] = commands
         app[VIEW] = ProfileView(pool)
-        tokens = TokenClient(
-            settings.tokens_url,
-            settings.tokens_client_id,
-            settings.tokens_client_secret,
-            settings.tokens_timeout_seconds,
-        )
+        tokens = token_client(settings)
         await tokens.start()
         deadline = settings.tokenize_deadline_seconds
         app[CARDS] = cards = Cards(commands, tokens, tokenize_deadline_seconds=deadline)

@@ -17,8 +17,9 @@ from infra import db
 from infra.sqlfiles import load_sql
 from infra.supervision import LoopHealth, keep_running, sleep_or_stop
 from service.adapters.token_references import PostgresReferences
-from service.adapters.token_service import TokenClient, TokenServiceUnavailable
+from service.adapters.token_service import TokenServiceUnavailable
 from service.application.reconcile import Reconciliation, Report
+from service.processes.wiring import token_client
 from service.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -30,12 +31,7 @@ _TRY_LOCK = load_sql("service", "queries/reconciler_try_lock.sql")
 async def reconciliation(settings: Settings) -> AsyncIterator[Reconciliation]:
     """A Reconciliation with its own small pool and token-service client, closed on exit."""
     pool = await db.create_pool(dataclasses.replace(settings.pool(), min_size=1), max_size=2)
-    tokens = TokenClient(
-        settings.tokens_url,
-        settings.tokens_client_id,
-        settings.tokens_client_secret,
-        settings.tokens_timeout_seconds,
-    )
+    tokens = token_client(settings)
     await tokens.start()
     try:
         yield Reconciliation(
