@@ -168,6 +168,8 @@ async def live_records(request: web.Request) -> web.Response:
     if not 1 <= limit <= contract.LISTING_MAX:
         raise e.invalid([FieldError("limit", f"must be 1 to {contract.LISTING_MAX}")])
     after = request.query.get("after", "")
+    if len(after) > contract.TOKEN_MAX_LENGTH:
+        raise e.invalid([FieldError("after", "must be a token")])
     return _json(await request.app[STORE].live_page(caller, merchant, after, limit))
 
 
@@ -276,7 +278,7 @@ ROUTE_TABLE: list[Route] = [
         "reconcile", 200, None, contract.Listing, ("400", "404"),
         {
             **_MERCHANT_QUERY,
-            "after": {"type": "string", "maxLength": 50},
+            "after": {"type": "string", "maxLength": contract.TOKEN_MAX_LENGTH},
             "limit": {"type": "integer", "minimum": 1, "maximum": contract.LISTING_MAX},
         },
         frozenset({"after", "limit"}),

@@ -195,6 +195,7 @@ class Listing(_Wire, frozen=True):
 RECONCILIATION = "reconciliation"
 """The ``reason`` of a delete made by reconciliation (scope `reconcile`): audited as such."""
 LISTING_MAX = 1000
+TOKEN_MAX_LENGTH = 50
 
 
 class KekUsage(_Wire, frozen=True):

@@ -29,7 +29,7 @@ from tests.processes import Stack, build_stack
 
 # Deselected from `make test` by the marker (pyproject addopts), never skipped: `make test-faults`
 # selects it with `-m fault_suite`.
-pytestmark = [pytest.mark.integration, pytest.mark.fault_suite]
+pytestmark = [pytest.mark.integration, pytest.mark.fault_suite, pytest.mark.timeout(1800)]
 OUTAGE_SECONDS = float(os.environ.get("VAULT_FAULT_OUTAGE_SECONDS", "6"))
 PROCESSES = ("api", "tokens", "relay", "projector")
 PROJECTOR_GROUP = "customervault.customer-search"
