@@ -95,7 +95,7 @@ async def run(settings: Settings, port: int) -> None:
             key = await merchants.issue_api_key(pool, merchant_id, "server")
             sut_key = await merchants.issue_api_key(pool, merchant_id, "single_use")
             vault_client = await create_client(
-                pool, "vault-api", ["tokenize", "audit"], all_merchants=True
+                pool, "vault-api", ["tokenize", "audit", "reconcile"], all_merchants=True
             )
             # The demo payments service acts for the demo merchant only.
             payments = await create_client(

@@ -70,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--scope",
         action="append",
         required=True,
-        choices=["tokenize", "detokenize", "keys", "audit"],
+        choices=["tokenize", "detokenize", "keys", "audit", "reconcile"],
     )
     bound = client_create.add_mutually_exclusive_group(required=True)
     bound.add_argument(
@@ -84,6 +84,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     client_revoke.add_argument("client_id")
     tsub.add_parser("purge-expired", help="destroy expired single-use records now")
+    reconcile = tsub.add_parser(
+        "reconcile", help="destroy token records no vault instrument references; count dangling"
+    )
+    reconcile.add_argument("--dry-run", action="store_true", help="report, destroy nothing")
     keys = sub.add_parser("keys", help="key-encryption keys")
     ksub = keys.add_subparsers(dest="action", required=True)
     generate = ksub.add_parser("generate", help="print a new keyring entry id:base64key")
@@ -107,7 +111,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     isub.add_parser("purge", help="delete the records older than VAULT_IDEMPOTENCY_RETENTION")
     args = parser.parse_args(argv)
 
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print(f"vault: configuration error: {exc}", file=sys.stderr)
+        sys.exit(2)
     configure_logging(settings.log_level, process=args.command)
     if _supervised(args, settings):
         return
@@ -182,6 +190,10 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             await operations.pepper_keys(settings)
         case "merchants":
             await operations.create_merchant(settings, args.name, args.kind)
+        case "tokens" if args.action == "reconcile":
+            from service.processes.reconciler import reconcile_command
+
+            return await reconcile_command(settings, dry_run=args.dry_run)
         case "tokens":
             from service.tokens import process as tokens
 

@@ -149,7 +149,7 @@ class Settings:
         "how often each API process deletes idempotency records older than the retention",
     )
     log_level: str = setting("VAULT_LOG_LEVEL", "INFO", "log level", parse=upper)
-    # How the vault API reaches the token service (a service client with the `tokenize` scope).
+    # How the vault API reaches the token service (a service client with the `tokenize` and `reconcile` scopes).
     tokens_url: str = setting(
         "VAULT_TOKENS_URL",
         "http://127.0.0.1:8081",
@@ -157,7 +157,9 @@ class Settings:
         parse=trimmed_url,
     )
     tokens_client_id: str = setting(
-        "VAULT_TOKENS_CLIENT_ID", "", "the vault API's token-service client (`tokenize` scope)"
+        "VAULT_TOKENS_CLIENT_ID",
+        "",
+        "the vault API's token-service client (`tokenize`, `reconcile` scopes)",
     )
     tokens_client_secret: str = setting(
         "VAULT_TOKENS_CLIENT_SECRET", "", "that client's secret", secret=True
@@ -165,6 +167,38 @@ class Settings:
     tokens_timeout_seconds: float = setting(
         "VAULT_TOKENS_TIMEOUT_SECONDS", 5.0, "timeout of one call to the token service"
     )
+    tokenize_deadline_seconds: float = setting(
+        "VAULT_TOKENIZE_DEADLINE_SECONDS",
+        30.0,
+        "longest time from a tokenize to the start of the append that stores its token; later, "
+        "the token is destroyed and the request answered 503 ([crash safety](crash-safety.md))",
+    )
+    token_reconcile_grace_seconds: float = setting(
+        "VAULT_TOKEN_RECONCILE_GRACE_SECONDS",
+        300.0,
+        "age before an unreferenced token-service record counts as an orphan; must exceed "
+        "the deadline + `VAULT_TOKENS_TIMEOUT_SECONDS` + the statement timeout",
+    )
+    token_reconcile_interval_seconds: float = setting(
+        "VAULT_TOKEN_RECONCILE_INTERVAL_SECONDS",
+        60.0,
+        "pause between token reconciliation passes (one active across `vault api` replicas)",
+    )
+
+    def __post_init__(self) -> None:
+        # A grace shorter than the latest possible append would let reconciliation destroy the
+        # token of an instrument still committing (docs/crash-safety.md).
+        latest_append = (
+            self.tokenize_deadline_seconds
+            + self.tokens_timeout_seconds
+            + self.statement_timeout_ms / 1000
+        )
+        if self.token_reconcile_grace_seconds <= latest_append:
+            raise ConfigError(
+                "VAULT_TOKEN_RECONCILE_GRACE_SECONDS must exceed VAULT_TOKENIZE_DEADLINE_SECONDS "
+                "+ VAULT_TOKENS_TIMEOUT_SECONDS + VAULT_STATEMENT_TIMEOUT_MS/1000 "
+                f"({latest_append:g} s)"
+            )
 
     @classmethod
     def from_env(cls) -> Settings:

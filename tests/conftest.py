@@ -118,7 +118,9 @@ async def tokens_url(token_settings: TokenServiceSettings) -> AsyncIterator[str]
 @pytest.fixture(scope="session")
 async def api_settings(settings: Settings, tokens_url: str, pool: asyncpg.Pool) -> Settings:
     """Settings of the vault API: the test stack plus a token-service client with `tokenize`."""
-    client = await create_client(pool, "vault-api", ["tokenize", "audit"], all_merchants=True)
+    client = await create_client(
+        pool, "vault-api", ["tokenize", "audit", "reconcile"], all_merchants=True
+    )
     return replace(
         settings,
         tokens_url=tokens_url,

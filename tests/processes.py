@@ -132,7 +132,9 @@ async def build_stack(
     merchant_id = await create_merchant(pool, f"processes-{uuid.uuid4()}")
     merchant = await issue_api_key(pool, merchant_id, "server")
     sut_key = await issue_api_key(pool, merchant_id, "single_use")
-    vault_client = await create_client(pool, "vault-api-process", ["tokenize"], all_merchants=True)
+    vault_client = await create_client(
+        pool, "vault-api-process", ["tokenize", "audit", "reconcile"], all_merchants=True
+    )
     payments = await create_client(
         pool, "payments-process", ["detokenize"], merchants=[merchant_id]
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 from asyncpg.transaction import Transaction
@@ -74,9 +74,13 @@ class PostgresUnitOfWork:
         self._conn: asyncpg.Connection | None = None
         self._tx: Transaction | None = None
         self._undo: list[Callable[[], None]] = []
+        self._after_commit: list[Callable[[], Awaitable[None]]] = []
 
     def on_rollback(self, undo: Callable[[], None]) -> None:
         self._undo.append(undo)
+
+    def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+        self._after_commit.append(action)
 
     async def connection(self) -> asyncpg.Connection:
         if self._conn is None:
@@ -105,6 +109,10 @@ class PostgresUnitOfWork:
             self._tx = None
         finally:
             await self._close()
+        # Only after the commit: a removal's token is destroyed once the removal is durable, so a
+        # failure in between leaves an orphan for reconciliation, never a dangling instrument.
+        for action in self._after_commit:
+            await action()
 
     async def abandon(self) -> None:
         await self._close()

@@ -1,4 +1,4 @@
-"""The vault API's client of the token service (internal HTTP, `tokenize` scope).
+"""The vault API's client of the token service (internal HTTP, `tokenize` and `reconcile` scopes).
 
 The vault API hands raw numbers to the token service and keeps only what comes back: the token,
 BIN, last digits and fingerprint. Requests and answers are the token service's wire contract
@@ -11,14 +11,16 @@ from __future__ import annotations
 import contextlib
 import uuid
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import aiohttp
 import msgspec
 
 from infra.logs import request_id
 from service.tokens.contract import (
+    RECONCILIATION,
     AccessLedger,
+    Listing,
     NetworkUpdate,
     NetworkUpdated,
     Redeemed,
@@ -29,7 +31,14 @@ from service.tokens.contract import (
     UpdateStatus,
 )
 
-__all__ = ["Redeemed", "TokenClient", "TokenRefused", "TokenServiceUnavailable", "Tokenized"]
+__all__ = [
+    "Listing",
+    "Redeemed",
+    "TokenClient",
+    "TokenRefused",
+    "TokenServiceUnavailable",
+    "Tokenized",
+]
 
 
 class TokenServiceUnavailable(Exception):
@@ -119,6 +128,19 @@ class TokenClient:
             await self._call(
                 "DELETE", f"/tokens/v1/instruments/{quote(token, safe='')}?merchantId={merchant_id}"
             )
+
+    async def live_page(self, merchant_id: uuid.UUID, after: str, limit: int) -> Listing:
+        """A page of the merchant's live permanent records (scope `reconcile`)."""
+        query = urlencode({"merchantId": str(merchant_id), "after": after, "limit": limit})
+        return msgspec.json.decode(
+            await self._call("GET", f"/tokens/v1/instruments?{query}"), type=Listing
+        )
+
+    async def destroy_orphan(self, merchant_id: uuid.UUID, token: str) -> None:
+        """Destroy a record no vault instrument references, audited as reconciliation's."""
+        query = urlencode({"merchantId": str(merchant_id), "reason": RECONCILIATION})
+        with contextlib.suppress(TokenRefused):
+            await self._call("DELETE", f"/tokens/v1/instruments/{quote(token, safe='')}?{query}")
 
     async def redeem(self, merchant_id: uuid.UUID, single_use_token: str) -> Redeemed:
         body = RedeemRequest(merchant_id=merchant_id)

@@ -14,7 +14,6 @@ from infra import db
 from infra.probes import Readiness
 from service.adapters.idempotency_store import PostgresIdempotency, purge_idempotency_records
 from service.adapters.profile_store import PostgresProfileStore, postgres_profile_commands
-from service.adapters.token_service import TokenClient
 from service.api import search
 from service.api.auth import Authenticator
 from service.api.card_accesses import ACCESS_LEDGER
@@ -29,6 +28,7 @@ from service.application.bank_accounts import BankAccounts
 from service.application.cards import Cards
 from service.application.history import ProfileHistory
 from service.application.lifecycle import Profiles
+from service.processes.wiring import token_client
 from service.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -54,17 +54,13 @@ def create_app(
         app[COMMANDS] = commands
         app[HISTORY] = ProfileHistory(PostgresProfileStore(pool, PersonalDataKeys(keyring)))
         app[VIEW] = ProfileView(pool)
-        tokens = TokenClient(
-            settings.tokens_url,
-            settings.tokens_client_id,
-            settings.tokens_client_secret,
-            settings.tokens_timeout_seconds,
-        )
+        tokens = token_client(settings)
         await tokens.start()
-        app[CARDS] = cards = Cards(commands, tokens)
+        deadline = settings.tokenize_deadline_seconds
+        app[CARDS] = cards = Cards(commands, tokens, tokenize_deadline_seconds=deadline)
         app[ACCESS_LEDGER] = tokens
         app[PROFILES_SERVICE] = Profiles(cards)
-        app[BANK_ACCOUNTS] = BankAccounts(commands, tokens)
+        app[BANK_ACCOUNTS] = BankAccounts(commands, tokens, tokenize_deadline_seconds=deadline)
         app[search.POOL] = pool
         app[AUTHENTICATOR] = Authenticator(pool)
         app[IDEMPOTENCY] = idempotency_records = PostgresIdempotency(

@@ -19,6 +19,7 @@ from service.api.errors import FieldError, PaysafeError
 from service.api.routing import CARD_LINK, public_url, security_of, url_for
 from service.application.bank_accounts import AccountNumberChanged
 from service.application.cards import UnknownCardBrand
+from service.application.profiles import AppendDeadlinePassed
 from service.domain.errors import (
     AddressNotFound,
     BankAccountNotFound,
@@ -97,6 +98,10 @@ ERRORS: ErrorTable = {
     # The token service no longer has the instrument (deleted meanwhile, or half-deleted by an
     # earlier failure): to the client it is an id that no longer exists.
     TokenRefused: lambda _, e: errors.unknown_id("paymentToken"),
+    # The append would have started too late after its tokenize: refused, token destroyed.
+    AppendDeadlinePassed: lambda _, e: PaysafeError(
+        errors.UNAVAILABLE, headers={"Retry-After": "1"}
+    ),
     # Outages: 503 with Retry-After, one warning per outage (infra.outages), never a 500.
     TokenServiceUnavailable: outages.dependency_unavailable(
         errors.UNAVAILABLE, outages.Outage("token service")

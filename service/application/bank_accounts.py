@@ -1,5 +1,6 @@
 """Bank accounts and their mandates: the token-service calls around the aggregate's commands, in
-the same order of effects as cards (see cards.py). A mandate's token dies with its account."""
+the same order of effects as cards (see cards.py and docs/crash-safety.md). A mandate's token dies
+with its account."""
 
 from __future__ import annotations
 
@@ -98,16 +99,20 @@ class BankAccounts(ApplicationService):
     async def remove(
         self, actor: Actor, profile_id: uuid.UUID, account_id: uuid.UUID, kind: BankAccountKind
     ) -> None:
-        """The account's mandates' tokens, then its own, then the removal (which removes the
-        mandates with the account)."""
-        profile, account = await self._account(actor, profile_id, account_id, kind)
-        for mandate in profile.mandates.values():
-            if mandate.bank_account_id == account_id:
-                await self.tokens.delete(actor.merchant_id, mandate.payment_token)
-        await self.tokens.delete(actor.merchant_id, account.payment_token)
-        await self.run(
+        """The removal (which removes the mandates with the account), then the tokens of the
+        account and its mandates as the removal found them."""
+        await self._account(actor, profile_id, account_id, kind)
+        outcome = await self.run(
             actor, profile_id, c.RemoveBankAccount(bank_account_id=account_id, kind=kind)
         )
+        before = outcome.before
+        if before is not None:
+            mandates = [
+                m.payment_token for m in before.mandates.values() if m.bank_account_id == account_id
+            ]
+            await self.destroy_tokens(
+                actor, [*mandates, before.bank_accounts[account_id].payment_token]
+            )
 
     async def add_mandate(
         self,
@@ -160,6 +165,7 @@ class BankAccounts(ApplicationService):
     async def remove_mandate(
         self, actor: Actor, profile_id: uuid.UUID, mandate_id: uuid.UUID
     ) -> None:
-        mandate = await self._mandate(actor, profile_id, mandate_id)
-        await self.tokens.delete(actor.merchant_id, mandate.payment_token)
-        await self.run(actor, profile_id, c.RemoveMandate(mandate_id=mandate_id))
+        await self._mandate(actor, profile_id, mandate_id)
+        outcome = await self.run(actor, profile_id, c.RemoveMandate(mandate_id=mandate_id))
+        if outcome.before is not None:
+            await self.destroy_tokens(actor, [outcome.before.mandates[mandate_id].payment_token])

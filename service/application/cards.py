@@ -1,10 +1,11 @@
 """Cards and single-use tokens: the token-service calls around the Profile aggregate's card
 commands, in the order that leaves every failure in the safe state.
 
-Add: tokenize first (the number goes to the token service), then append; if the append is refused
-the fresh token is destroyed again. Remove: destroy the token first, then append the removal; a
-failure in between leaves a card whose token no longer pays (5500), never a removed card whose
-token still would. Redeeming a single-use token consumes it, so whatever can be refused is refused
+Add: tokenize first (the number goes to the token service), then append within the tokenize
+deadline; if the append is refused the fresh token is destroyed again. Remove: append the removal
+first, then destroy the token (best effort): a failure in between leaves a live token no card
+references, which reconciliation destroys, never a card whose token no longer pays (see
+docs/crash-safety.md). Redeeming a single-use token consumes it, so whatever can be refused is refused
 before it is redeemed.
 """
 
@@ -202,9 +203,10 @@ class Cards(ApplicationService):
         return card
 
     async def remove(self, actor: Actor, profile_id: uuid.UUID, card_id: uuid.UUID) -> None:
-        card = await self._card(actor, profile_id, card_id)
-        await self.tokens.delete(actor.merchant_id, card.payment_token)
-        await self.run(actor, profile_id, c.RemoveCard(card_id=card_id))
+        await self._card(actor, profile_id, card_id)
+        outcome = await self.run(actor, profile_id, c.RemoveCard(card_id=card_id))
+        if outcome.before is not None:
+            await self.destroy_tokens(actor, [outcome.before.cards[card_id].payment_token])
 
     async def sync_billing_address(
         self, actor: Actor, before: Profile, after: Profile, address_id: uuid.UUID

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Protocol
@@ -72,6 +72,11 @@ class UnitOfWork(Protocol):
     claim: Claim
 
     def on_rollback(self, undo: Callable[[], None]) -> None: ...
+
+    def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Run ``action`` once the request's transaction committed (never when it rolled back):
+        effects on the token service that must follow a committed removal wait for it."""
+        ...
 
     async def commit(self, response: RecordedResponse) -> None:
         """Record ``response`` (in the events' transaction when there is one) and commit.

@@ -14,7 +14,9 @@ from service.domain import commands as c
 
 class Profiles(ApplicationService):
     def __init__(self, cards: Cards) -> None:
-        super().__init__(cards.commands, cards.tokens)
+        super().__init__(
+            cards.commands, cards.tokens, tokenize_deadline_seconds=cards.tokenize_deadline_seconds
+        )
         self.cards = cards
 
     async def create(
@@ -31,17 +33,13 @@ class Profiles(ApplicationService):
         )
 
     async def delete(self, actor: Actor, profile_id: uuid.UUID) -> None:
-        """Instruments' tokens go first (see cards.py): a failure here leaves a profile whose
-        tokens no longer pay, never a deleted profile whose tokens still would."""
-        profile = await self.profile(actor, profile_id)
-        destroyed = set(profile.payment_tokens())
-        for token in destroyed:
-            await self.tokens.delete(actor.merchant_id, token)
+        """The deletion first, then the tokens of every instrument it removed (see cards.py): a
+        failure in between leaves live tokens no instrument references, which reconciliation
+        destroys, never a profile whose instruments' tokens are gone."""
+        await self.profile(actor, profile_id)
         outcome = await self.run(actor, profile_id, c.DeleteProfile())
-        # An instrument added between our read and the deletion: its token goes too.
-        for token in outcome.before.payment_tokens() if outcome.before else []:
-            if token not in destroyed:
-                await self.tokens.delete(actor.merchant_id, token)
+        if outcome.before is not None:
+            await self.destroy_tokens(actor, outcome.before.payment_tokens())
 
     async def update_address(
         self, actor: Actor, profile_id: uuid.UUID, command: c.UpdateAddress

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 import uuid
 import weakref
 from collections.abc import Mapping
@@ -24,6 +25,10 @@ from service.application.ports import WrongExpectedVersion
 from service.application.repository import ProfileRepository
 from service.domain import profile as aggregate
 from service.domain.errors import ConcurrentModification, ProfileNotFound
+
+
+class AppendDeadlinePassed(Exception):
+    """The append would start after ``not_after``: nothing was appended (docs/crash-safety.md)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,11 +68,14 @@ class ProfileCommands:
         profile_id: uuid.UUID,
         command: aggregate.Command,
         metadata: Mapping[str, Any],
+        *,
+        not_after: float | None = None,
     ) -> Outcome:
+        """``not_after`` (``time.monotonic()``): no append starts later; AppendDeadlinePassed."""
         name = type(command).__name__
         try:
             async with self._lock(profile_id):
-                outcome = await self._execute(merchant_id, profile_id, command, metadata)
+                outcome = await self._execute(merchant_id, profile_id, command, metadata, not_after)
         except Exception:
             metrics.COMMANDS.labels(name, "refused").inc()
             raise
@@ -80,12 +88,15 @@ class ProfileCommands:
         profile_id: uuid.UUID,
         command: aggregate.Command,
         metadata: Mapping[str, Any],
+        not_after: float | None,
     ) -> Outcome:
         for attempt in range(1, self._max_attempts + 1):
             loaded = await self.repository.load(profile_id)
             events = aggregate.decide(
                 loaded.state, command, merchant_id=merchant_id, profile_id=profile_id
             )
+            if not_after is not None and time.monotonic() > not_after:
+                raise AppendDeadlinePassed(str(profile_id))
             try:
                 saved = await self.repository.save(
                     merchant_id, profile_id, loaded, events, metadata

@@ -6,6 +6,7 @@ from events.crypto import Keyring
 from infra.lifecycle import Site, run_process
 from infra.probes import Readiness
 from service.api.app import create_app
+from service.processes.reconciler import TokenReconciler
 from service.processes.wiring import METRICS_HOST
 from service.settings import Settings
 
@@ -19,6 +20,7 @@ async def run_api(settings: Settings, keyring: Keyring) -> None:
         metrics_host=METRICS_HOST,
         metrics_port=settings.metrics_port,
         sites=[Site(app, settings.api_host, settings.api_port)],
+        loops=[TokenReconciler(settings).run],
         grace_seconds=settings.shutdown_grace_seconds,
         drain_seconds=settings.shutdown_drain_seconds,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from events.topics import ensure_topic
 from infra.http_server import metrics_host
 from infra.probes import Readiness, kafka_check
+from service.adapters.token_service import TokenClient
 from service.settings import Settings
 
 METRICS_HOST = metrics_host()
@@ -23,4 +24,14 @@ async def ensure_profile_topic(settings: Settings) -> None:
         partitions=settings.topic_partitions,
         replication_factor=settings.topic_replication_factor,
         configs={"cleanup.policy": "delete", "retention.ms": "-1"},
+    )
+
+
+def token_client(settings: Settings) -> TokenClient:
+    """The vault's token-service client as configured (start() it before use)."""
+    return TokenClient(
+        settings.tokens_url,
+        settings.tokens_client_id,
+        settings.tokens_client_secret,
+        settings.tokens_timeout_seconds,
     )

@@ -148,10 +148,29 @@ async def update(request: web.Request) -> web.Response:
 
 
 async def delete(request: web.Request) -> web.Response:
-    caller = _require(request, "tokenize")
+    reason = request.query.get("reason")
+    if reason not in (None, contract.RECONCILIATION):
+        raise e.invalid([FieldError("reason", f"must be {contract.RECONCILIATION}")])
+    # A destruction by reconciliation is its own permission, and audited as such.
+    caller = _require(request, "tokenize" if reason is None else "reconcile")
     merchant = _merchant_query(request)
-    await request.app[STORE].delete(caller, merchant, request.match_info["token"])
+    await request.app[STORE].delete(caller, merchant, request.match_info["token"], reason)
     return web.Response(status=200)
+
+
+async def live_records(request: web.Request) -> web.Response:
+    caller = _require(request, "reconcile")
+    merchant = _merchant_query(request)
+    try:
+        limit = int(request.query.get("limit", str(contract.LISTING_MAX)))
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= contract.LISTING_MAX:
+        raise e.invalid([FieldError("limit", f"must be 1 to {contract.LISTING_MAX}")])
+    after = request.query.get("after", "")
+    if len(after) > contract.TOKEN_MAX_LENGTH:
+        raise e.invalid([FieldError("after", "must be a token")])
+    return _json(await request.app[STORE].live_page(caller, merchant, after, limit))
 
 
 async def redeem(request: web.Request) -> web.Response:
@@ -263,7 +282,20 @@ ROUTE_TABLE: list[Route] = [
     ),
     Route(
         "DELETE", f"{PREFIX}/instruments/{{token}}", delete, "Destroy a record (tombstone kept)",
-        "tokenize", 200, None, None, ("400", "404"), _MERCHANT_QUERY,
+        "tokenize", 200, None, None, ("400", "404"),
+        {**_MERCHANT_QUERY, "reason": {"type": "string", "enum": [contract.RECONCILIATION]}},
+        frozenset({"reason"}),
+    ),
+    Route(
+        "GET", f"{PREFIX}/instruments", live_records,
+        "A page of a merchant's live permanent records, for reconciliation (no numbers)",
+        "reconcile", 200, None, contract.Listing, ("400", "404"),
+        {
+            **_MERCHANT_QUERY,
+            "after": {"type": "string", "maxLength": contract.TOKEN_MAX_LENGTH},
+            "limit": {"type": "integer", "minimum": 1, "maximum": contract.LISTING_MAX},
+        },
+        frozenset({"after", "limit"}),
     ),
     Route(
         "POST", f"{PREFIX}/single-use/{{token}}/redeem", redeem,

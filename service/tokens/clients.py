@@ -22,7 +22,7 @@ import asyncpg
 
 from infra.sqlfiles import load_sql
 
-SCOPES = ("tokenize", "detokenize", "keys", "audit")
+SCOPES = ("tokenize", "detokenize", "keys", "audit", "reconcile")
 
 _LOOKUP = load_sql("service.tokens", "queries/client_lookup.sql")
 _INSERT = load_sql("service.tokens", "queries/client_insert.sql")

@@ -174,6 +174,31 @@ class Resolved(_Wire, frozen=True, omit_defaults=True):
     mandate: ResolvedMandate | None = None
 
 
+class ListedRecord(_Wire, frozen=True):
+    """A live permanent record as reconciliation sees it: never a number or masked digits."""
+
+    token: str
+    kind: str
+    status: str
+    created_at: Annotated[str, Meta(extra_json_schema={"format": "date-time"})]
+
+
+class Listing(_Wire, frozen=True):
+    """One page of a merchant's live permanent records in token order. ``as_of`` is the token
+    service's clock when the page was read, so ages are measured with the clock that stamped
+    ``created_at``; ``next_after`` is the ``after`` of the next page, null on the last one."""
+
+    records: list[ListedRecord]
+    as_of: Annotated[str, Meta(extra_json_schema={"format": "date-time"})]
+    next_after: str | None = None
+
+
+RECONCILIATION = "reconciliation"
+"""The ``reason`` of a delete made by reconciliation (scope `reconcile`): audited as such."""
+LISTING_MAX = 1000
+TOKEN_MAX_LENGTH = 50
+
+
 class KekUsage(_Wire, frozen=True):
     id: str
     records: int

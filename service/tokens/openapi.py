@@ -45,8 +45,13 @@ def _operation(route: Route) -> dict[str, Any]:
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
         for name in route.path_parameters()
     ] + [
-        # The merchant is every route's one required parameter; the others narrow a listing.
-        {"name": name, "in": "query", "required": name == "merchantId", "schema": schema}
+        {
+            "name": name,
+            "in": "query",
+            # The merchant is every route's one required parameter; the others narrow a listing.
+            "required": name == "merchantId" and name not in route.optional_query,
+            "schema": schema,
+        }
         for name, schema in route.query.items()
     ]
     if parameters:

@@ -28,6 +28,7 @@ class Route:
     response: type | None = None
     errors: tuple[str, ...] = ()
     query: dict[str, dict[str, Any]] = field(default_factory=dict)
+    optional_query: frozenset[str] = frozenset()
 
     def path_parameters(self) -> list[str]:
         return re.findall(r"{(\w+)}", self.path)

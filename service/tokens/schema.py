@@ -15,5 +15,6 @@ TOKEN_MIGRATIONS: tuple[tuple[str, str], ...] = tuple(
         "client_merchants",
         "audit_ledger",
         "network_updates",
+        "reconciliation",
     )
 )

@@ -33,6 +33,7 @@ _INSERT = load_sql("service.tokens", "queries/instrument_insert.sql")
 _RESEAL = load_sql("service.tokens", "queries/instrument_reseal.sql")
 _DESTROY = load_sql("service.tokens", "queries/instrument_destroy.sql")
 _PURGE = load_sql("service.tokens", "queries/single_use_purge.sql")
+_LIVE_PAGE = load_sql("service.tokens", "queries/instrument_live_page.sql")
 
 _PREFIX = {"card": "C", "mandate": "M", **dict.fromkeys(BANK_KINDS, "D")}
 SINGLE_USE_PREFIX = "SC"
@@ -194,11 +195,14 @@ class TokenStore:
         metrics.UPDATED.labels(row["kind"]).inc()
         return summary_of(row)
 
-    async def delete(self, caller: Caller, merchant_id: uuid.UUID, token: str) -> None:
+    async def delete(
+        self, caller: Caller, merchant_id: uuid.UUID, token: str, reason: str | None = None
+    ) -> None:
+        """``reason`` (e.g. ``reconciliation``) goes into the audit event of the destruction."""
         async with self.pool.acquire() as conn, conn.transaction():
             row = await record(conn, _GET_FOR_UPDATE, token)
-            reason = refusal(row, merchant_id, caller, inactive_ok=True)
-            if reason is not None and reason not in ("single_use_token", "expired", "closed"):
+            refused = refusal(row, merchant_id, caller, inactive_ok=True)
+            if refused is not None and refused not in ("single_use_token", "expired", "closed"):
                 raise TokenNotFound(token)
             await conn.execute(_DESTROY, token, "deleted")
             await self.outbox.write(
@@ -209,9 +213,34 @@ class TokenStore:
                     token=token,
                     kind=row["kind"],
                     client_id=caller.client_id,
+                    reason=reason,
                 ),
             )
-        metrics.DELETED.labels(row["kind"], "deleted").inc()
+        metrics.DELETED.labels(row["kind"], reason or "deleted").inc()
+
+    async def live_page(
+        self, caller: Caller, merchant_id: uuid.UUID, after: str, limit: int
+    ) -> contract.Listing:
+        """A page of the merchant's live permanent records (what reconciliation compares with the
+        vault's references); token, kind, status and creation time only."""
+        if not caller.acts_for(merchant_id):
+            raise TokenNotFound("")
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch(_LIVE_PAGE, merchant_id, after, limit)
+            as_of = rows[0]["as_of"] if rows else await conn.fetchval("SELECT now()")
+        return contract.Listing(
+            records=[
+                contract.ListedRecord(
+                    token=r["token"],
+                    kind=r["kind"],
+                    status=r["status"],
+                    created_at=r["created_at"].isoformat(),
+                )
+                for r in rows
+            ],
+            as_of=as_of.isoformat(),
+            next_after=rows[-1]["token"] if len(rows) == limit else None,
+        )
 
     async def redeem(self, caller: Caller, merchant_id: uuid.UUID, token: str) -> contract.Redeemed:
         """Turn a live single-use card token into a permanent card token, without the CVV."""

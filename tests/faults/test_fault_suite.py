@@ -20,14 +20,16 @@ import asyncpg
 import pytest
 
 from service.settings import Settings
+from service.tokens.settings import TokenServiceSettings
 from tests.faults import checks
 from tests.faults.load import Load
 from tests.faults.servers import OwnServers
+from tests.faults.token_protocol import PROTOCOL_ENV, crash_between_tokenized_and_appended
 from tests.processes import Stack, build_stack
 
 # Deselected from `make test` by the marker (pyproject addopts), never skipped: `make test-faults`
 # selects it with `-m fault_suite`.
-pytestmark = [pytest.mark.integration, pytest.mark.fault_suite]
+pytestmark = [pytest.mark.integration, pytest.mark.fault_suite, pytest.mark.timeout(1800)]
 OUTAGE_SECONDS = float(os.environ.get("VAULT_FAULT_OUTAGE_SECONDS", "6"))
 PROCESSES = ("api", "tokens", "relay", "projector")
 PROJECTOR_GROUP = "customervault.customer-search"
@@ -121,6 +123,9 @@ class Suite:
         await asyncio.sleep(OUTAGE_SECONDS)
         await asyncio.to_thread(self.servers.postgres_restart)
 
+    async def crash_between_tokenized_and_appended(self) -> None:
+        await crash_between_tokenized_and_appended(self.stack, self.servers.database_url)
+
     async def long_transaction(self) -> None:
         conn = await asyncpg.connect(self.servers.database_url)
         try:
@@ -154,16 +159,21 @@ def report(rows: list[Row]) -> str:
 
 @pytest.fixture
 async def suite(
-    own_servers: OwnServers, own_settings: Settings, process_env: dict[str, str], tmp_path: Path
+    own_servers: OwnServers,
+    own_settings: Settings,
+    token_settings: TokenServiceSettings,
+    process_env: dict[str, str],
+    tmp_path: Path,
 ) -> AsyncIterator[Suite]:
     env = {
         **process_env,
         "DATABASE_URL": own_servers.database_url,
         "KAFKA_BOOTSTRAP_SERVERS": own_servers.bootstrap_servers,
+        **PROTOCOL_ENV,
     }
     pool = await asyncpg.create_pool(own_servers.database_url, min_size=1, max_size=2)
     try:
-        stack = await build_stack(pool, env, own_settings.token_keks, tmp_path)
+        stack = await build_stack(pool, env, token_settings.keks, tmp_path)
     finally:
         await pool.close()
     await stack.start_all()
@@ -184,6 +194,7 @@ async def test_every_fault_leaves_the_vault_whole(suite: Suite, tmp_path: Path) 
         ("PostgreSQL immediate stop, restart", suite.postgres_immediate_stop),
         (f"long transaction {OUTAGE_SECONDS * 2:.0f} s", suite.long_transaction),
         *((f"SIGTERM {p} under load", lambda p=p: suite.sigterm(p)) for p in PROCESSES),  # type: ignore[misc]
+        ("API killed between tokenized and appended", suite.crash_between_tokenized_and_appended),
     ]
     try:
         for name, inject in faults:

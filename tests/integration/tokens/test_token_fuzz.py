@@ -25,7 +25,9 @@ async def test_fuzzing_the_token_service_finds_no_error(
     token_service: TokenService, tmp_path: Path
 ) -> None:
     merchants = (uuid.uuid4(), uuid.uuid4())
-    client = await token_service.client("tokenize", "detokenize", "keys", merchants=merchants)
+    client = await token_service.client(
+        "tokenize", "detokenize", "keys", "reconcile", merchants=merchants
+    )
     st = Path(sys.executable).parent / "st"
     process = await asyncio.create_subprocess_exec(
         str(st),
