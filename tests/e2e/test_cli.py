@@ -47,8 +47,10 @@ async def test_merchants_create_issues_a_key_that_works(
     assert second["merchant_id"] == issued["merchant_id"] and second["key_id"] != issued["key_id"]
 
 
-def test_migrate_is_idempotent_and_config_redacts_secrets(process_env: dict[str, str]) -> None:
-    result = vault(process_env, "migrate")
+def test_migrate_is_idempotent_and_config_redacts_secrets(
+    process_env: dict[str, str], owner_env: dict[str, str]
+) -> None:
+    result = vault(owner_env, "migrate")
     assert (result.returncode, result.stdout.strip()) == (0, "applied 0 migration(s)")
     config = vault({**process_env, "VAULT_TOKENS_CLIENT_SECRET": "T-very-secret"}, "config")
     assert config.returncode == 0

@@ -104,10 +104,10 @@ async def add_instruments(client: VaultClient, pid: str, address_id: str, i: int
     await client.request("PUT", f"{base}/mandates/{mandate.json['id']}", {"status": "ACTIVE"})
 
 
-def run_rebuild(process_env: dict[str, str], view: str) -> subprocess.CompletedProcess[str]:
+def run_rebuild(owner_env: dict[str, str], view: str) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [sys.executable, "-m", "service", "rebuild", view],
-        env=process_env,
+        env=owner_env,
         capture_output=True,
         text=True,
         timeout=120,
@@ -118,12 +118,12 @@ def run_rebuild(process_env: dict[str, str], view: str) -> subprocess.CompletedP
 
 
 async def test_rebuilt_profile_view_equals_the_live_one(
-    client: VaultClient, pool: asyncpg.Pool, process_env: dict[str, str]
+    client: VaultClient, pool: asyncpg.Pool, owner_env: dict[str, str]
 ) -> None:
     await make_history(client)
     live = await snapshot(pool, "profile-view")
     assert all(len(rows) >= 5 for rows in live), [len(rows) for rows in live]
-    result = run_rebuild(process_env, "profile-view")
+    result = run_rebuild(owner_env, "profile-view")
     events = await pool.fetchval("SELECT count(*) FROM vault.events")
     assert f"rebuilt profile-view from {events} events" in result.stdout
     assert "rebuilding profile-view" in result.stderr  # the progress bar
@@ -133,7 +133,7 @@ async def test_rebuilt_profile_view_equals_the_live_one(
 async def test_rebuilt_customer_search_equals_the_live_one(
     client: VaultClient,
     pool: asyncpg.Pool,
-    process_env: dict[str, str],
+    owner_env: dict[str, str],
     topic: str,
     start_relay,
     start_projector,
@@ -160,12 +160,12 @@ async def test_rebuilt_customer_search_equals_the_live_one(
     await wait_until(caught_up)
     # The live view holds exactly what the projector built from Kafka for every profile relayed.
     live = await snapshot(pool, "customer-search")
-    run_rebuild(process_env, "customer-search")
+    run_rebuild(owner_env, "customer-search")
     assert await snapshot(pool, "customer-search") == live
 
 
 async def test_online_rebuild_serves_every_request_and_keeps_every_write(
-    client: VaultClient, pool: asyncpg.Pool, process_env: dict[str, str]
+    client: VaultClient, pool: asyncpg.Pool, owner_env: dict[str, str]
 ) -> None:
     """Reads and writes run against the API during the whole rebuild: none fails or waits for
     long, and the swapped-in view holds what was written meanwhile, equal row for row to a quiet
@@ -178,7 +178,7 @@ async def test_online_rebuild_serves_every_request_and_keeps_every_write(
     written: list[str] = []
     rebuild = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "service", "rebuild", "profile-view",
-        env=process_env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        env=owner_env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     done = asyncio.ensure_future(rebuild.communicate())
     i = 0
@@ -209,5 +209,5 @@ async def test_online_rebuild_serves_every_request_and_keeps_every_write(
     }
     assert set(written) <= in_view  # the catch-up and the swap kept every write
     online = await snapshot(pool, "profile-view")
-    run_rebuild(process_env, "profile-view")
+    run_rebuild(owner_env, "profile-view")
     assert await snapshot(pool, "profile-view") == online
