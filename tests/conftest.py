@@ -99,7 +99,9 @@ def owner_url(database_roles: DatabaseRoles) -> str:
 
 
 @pytest.fixture(scope="session")
-async def settings(database_roles: DatabaseRoles, endpoints: Endpoints, keyring: Keyring) -> Settings:
+async def settings(
+    database_roles: DatabaseRoles, endpoints: Endpoints, keyring: Keyring
+) -> Settings:
     """The vault processes' settings: they connect as `vault_app`."""
     return Settings(
         database_url=database_roles.app_url,

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import json
+import socket
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +18,28 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from service.api.auth import IssuedKey
 
 JSON = {"Content-Type": "application/json;charset=utf-8"}
+
+
+async def wait_until(
+    predicate: Callable[[], bool | Awaitable[bool]], timeout: float = 30.0, interval: float = 0.05
+) -> None:
+    """Poll a condition (a plain or an async callable) until it holds; TimeoutError after
+    ``timeout`` seconds. The condition is the proof: the interval is only how often to look."""
+    async with asyncio.timeout(timeout):
+        while True:
+            held = predicate()
+            if inspect.isawaitable(held):
+                held = await held
+            if held:
+                return
+            await asyncio.sleep(interval)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 @dataclass

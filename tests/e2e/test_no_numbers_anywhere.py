@@ -12,9 +12,8 @@ import asyncio
 
 import asyncpg
 
-from tests.integration.conftest import wait_until
 from tests.processes import Stack
-from tests.support import PaymentsClient, VaultClient, read_topic
+from tests.support import PaymentsClient, VaultClient, read_topic, wait_until
 
 PANS = ["4111111111111111", "378282246310005", "5200400000000009"]
 ACCOUNT_NUMBERS = ["987654321012", "765432109876", "55779911"]

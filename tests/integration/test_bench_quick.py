@@ -59,7 +59,11 @@ async def test_quick_bench_writes_every_workload_beside_its_baseline(
     pool = await asyncpg.create_pool(bench_database, min_size=1, max_size=4)
     assert pool is not None
     settings = replace(settings, database_url=bench_database)
-    env = {**process_env, "DATABASE_URL": bench_database, "VAULT_TOKENS_DATABASE_URL": bench_database}
+    env = {
+        **process_env,
+        "DATABASE_URL": bench_database,
+        "VAULT_TOKENS_DATABASE_URL": bench_database,
+    }
     stack = await build_stack(pool, env, token_settings.keks, tmp_path)
     try:
         await stack.start_all()

@@ -6,7 +6,6 @@ import asyncpg
 import pytest
 
 from service.admin.migrations import MIGRATIONS, migrate
-from service.settings import Settings
 
 
 async def test_migrate_is_idempotent_and_recorded(owner_url: str, pool: asyncpg.Pool) -> None:
