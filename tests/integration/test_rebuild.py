@@ -137,7 +137,8 @@ def expected_facts() -> list[tuple]:
         addresses = [("US", "10014")] if i % 2 else [("GB", "SW1A"), ("US", "10014")]
         cards = [("0009", False)] if i % 3 else []
         cards = sorted([("1111", not i % 2), *cards])
-        facts.append((f"F{i}", f"L{i}", "en_GB", addresses, cards, [not i % 2], ["ACTIVE"]))
+        # The profile PUT replaces the resource: the first name it did not repeat is gone.
+        facts.append((None, f"L{i}", "en_GB", addresses, cards, [not i % 2], ["ACTIVE"]))
     return facts
 
 
@@ -146,7 +147,7 @@ async def view_facts(pool: asyncpg.Pool, merchant_id: object) -> list[tuple]:
     facts = []
     profiles = await pool.fetch(
         "SELECT profile_id, document FROM vault.profile_view WHERE merchant_id = $1 "
-        "ORDER BY document->>'firstName'",
+        "ORDER BY document->>'lastName'",
         merchant_id,
     )
     for row in profiles:
