@@ -15,6 +15,7 @@ import pytest
 
 from infra.workers import METRICS_PORT_STRIDE, worker_count
 from service.settings import Settings
+from service.tokens.settings import TokenServiceSettings
 from tests.processes import build_stack
 
 
@@ -60,9 +61,13 @@ def test_worker_count_reads_flag_then_environment(monkeypatch: pytest.MonkeyPatc
 
 
 async def test_two_api_workers_share_the_port_and_survive_a_worker_crash(
-    pool: asyncpg.Pool, process_env: dict[str, str], settings: Settings, tmp_path: Path
+    pool: asyncpg.Pool,
+    process_env: dict[str, str],
+    settings: Settings,
+    token_settings: TokenServiceSettings,
+    tmp_path: Path,
 ) -> None:
-    stack = await build_stack(pool, process_env, settings.token_keks, tmp_path)
+    stack = await build_stack(pool, process_env, token_settings.keks, tmp_path)
     api = stack.processes["api"]
     api.env["VAULT_API_WORKERS"] = "2"
     tokens = stack.processes["tokens"]

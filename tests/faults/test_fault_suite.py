@@ -20,6 +20,7 @@ import asyncpg
 import pytest
 
 from service.settings import Settings
+from service.tokens.settings import TokenServiceSettings
 from tests.faults import checks
 from tests.faults.load import Load
 from tests.faults.servers import OwnServers
@@ -154,16 +155,21 @@ def report(rows: list[Row]) -> str:
 
 @pytest.fixture
 async def suite(
-    own_servers: OwnServers, own_settings: Settings, process_env: dict[str, str], tmp_path: Path
+    own_servers: OwnServers,
+    own_settings: Settings,  # migrates the own servers
+    token_settings: TokenServiceSettings,
+    process_env: dict[str, str],
+    tmp_path: Path,
 ) -> AsyncIterator[Suite]:
     env = {
         **process_env,
         "DATABASE_URL": own_servers.database_url,
+        "VAULT_TOKENS_DATABASE_URL": own_servers.database_url,
         "KAFKA_BOOTSTRAP_SERVERS": own_servers.bootstrap_servers,
     }
     pool = await asyncpg.create_pool(own_servers.database_url, min_size=1, max_size=2)
     try:
-        stack = await build_stack(pool, env, own_settings.token_keks, tmp_path)
+        stack = await build_stack(pool, env, token_settings.keks, tmp_path)
     finally:
         await pool.close()
     await stack.start_all()

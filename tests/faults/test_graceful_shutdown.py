@@ -16,6 +16,7 @@ import asyncpg
 import pytest
 
 from service.settings import Settings
+from service.tokens.settings import TokenServiceSettings
 from tests.processes import build_stack
 
 pytestmark = pytest.mark.integration
@@ -56,9 +57,13 @@ async def until(condition_met: object, what: str, timeout: float = 30.0) -> None
 
 
 async def test_sigterm_finishes_in_flight_requests_and_closes_keep_alive_cleanly(
-    pool: asyncpg.Pool, process_env: dict[str, str], settings: Settings, tmp_path: Path
+    pool: asyncpg.Pool,
+    process_env: dict[str, str],
+    settings: Settings,
+    token_settings: TokenServiceSettings,
+    tmp_path: Path,
 ) -> None:
-    stack = await build_stack(pool, process_env, settings.token_keks, tmp_path)
+    stack = await build_stack(pool, process_env, token_settings.keks, tmp_path)
     api = stack.processes["api"]
     # A drain long enough for the test's steps, which wait on conditions, not on time.
     api.env["VAULT_SHUTDOWN_DRAIN_SECONDS"] = "5"
