@@ -158,3 +158,25 @@ async def read_topic(bootstrap: str, topic: str) -> list[Any]:
         return records
     finally:
         await consumer.stop()
+
+
+# Each rebuildable view as ordered rows, to compare a rebuild with what was there before it.
+SNAPSHOTS = {
+    "profile-view": [
+        "SELECT profile_id, merchant_id, merchant_customer_id, payment_token, stream_version, "
+        "document, updated_at FROM vault.profile_view ORDER BY profile_id",
+        "SELECT address_id, profile_id, merchant_id, position, document "
+        "FROM vault.address_view ORDER BY address_id",
+        "SELECT * FROM vault.card_view ORDER BY card_id",
+        "SELECT * FROM vault.bank_account_view ORDER BY bank_account_id",
+        "SELECT * FROM vault.mandate_view ORDER BY mandate_id",
+    ],
+    "customer-search": [
+        "SELECT profile_id, merchant_id, merchant_customer_id, email, full_name, phone_digits, "
+        "document, updated_at FROM vault.customer_search ORDER BY profile_id"
+    ],
+}
+
+
+async def snapshot(pool: asyncpg.Pool, view: str) -> list[list[tuple]]:
+    return [[tuple(r) for r in await pool.fetch(q)] for q in SNAPSHOTS[view]]
