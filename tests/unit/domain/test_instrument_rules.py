@@ -29,7 +29,12 @@ from events.types import (
 )
 from service.domain import commands as c
 from service.domain import profile as agg
-from service.domain.errors import BillingAddressNotFound, CardAlreadyOnProfile, MandateClosed
+from service.domain.errors import (
+    BillingAddressNotFound,
+    CardAlreadyOnProfile,
+    MandateClosed,
+    MandateNotFound,
+)
 from service.domain.instruments import CLOSED_MANDATE_STATUSES
 
 M, P = uuid.uuid4(), uuid.uuid4()
@@ -298,3 +303,29 @@ def test_an_open_mandate_moves_between_statuses() -> None:
         ]
         state = then(state, events)
     assert state.mandates[mandate].status == "CANCELLED"
+
+
+def test_a_closed_mandate_refusal_names_the_mandate() -> None:
+    account, mandate = uuid.uuid4(), uuid.uuid4()
+    state = given(account_added(account), mandate_added(mandate, account))
+    state = then(state, when(state, _status(mandate, "CANCELLED")))
+    with pytest.raises(MandateClosed) as refused:
+        when(state, _status(mandate, "ACTIVE"))
+    assert refused.value.args == (str(mandate),)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        lambda m: c.RemoveMandate(mandate_id=m),
+        lambda m: _status(m, "ACTIVE"),
+    ],
+    ids=["remove", "change status"],
+)
+def test_an_unknown_mandate_is_not_found(command) -> None:  # type: ignore[no-untyped-def]
+    account, mandate, unknown = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    state = given(account_added(account), mandate_added(mandate, account))
+    with pytest.raises(MandateNotFound) as refused:
+        when(state, command(unknown))
+    assert refused.value.mandate_id == unknown
+    assert when(state, c.RemoveMandate(mandate_id=mandate)) == [MandateRemoved(mandate_id=mandate)]
