@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help install lint format typecheck test test-unit test-deploy test-faults deploy-schemas run bench schemas clean
+.PHONY: help install lint format typecheck test test-unit test-deploy test-faults mutation deploy-schemas run bench schemas clean
 
 help:
 	@echo "make run        run the vault (API, tokens, relay, projector) on a local PostgreSQL + Kafka"
@@ -14,6 +14,7 @@ help:
 	@echo "make test-unit  only the pure unit tests (no servers)"
 	@echo "make test-deploy  render and validate the Kubernetes manifests offline (needs kubectl)"
 	@echo "make test-faults  the fault-injection suite (own PostgreSQL + Kafka; ~5 min); report in fault-report.md"
+	@echo "make mutation  mutation testing of the pure code against the unit tests (~40 min; docs/testing.md)"
 	@echo "make lint       ruff check + format check + mypy"
 	@echo "make format     apply ruff format"
 	@echo "make schemas    regenerate docs/schemas from the event types"
@@ -47,6 +48,13 @@ typecheck: $(STAMP)
 test: lint
 	$(BIN)/python -m devstack fetch-kafka
 	$(BIN)/python -m pytest
+
+# mutmut over the pure code ([tool.mutmut] in pyproject.toml), each mutant against tests/unit; one
+# test process at a time under nice, so it can run beside other work. Not in CI: see docs/testing.md.
+mutation: $(STAMP)
+	rm -rf mutants
+	nice -n 10 $(BIN)/mutmut run --max-children 1 > mutation.log 2>&1 || { tail -40 mutation.log; exit 1; }
+	$(BIN)/python -m tests.mutation.report --survivors
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit

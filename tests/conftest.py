@@ -13,16 +13,18 @@ import asyncio
 import json
 import logging
 import os
+import secrets
 import sys
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import aiohttp
 import asyncpg
 import pytest
+import yarl
 from aiohttp import web
 
 from devstack import Endpoints, LocalStack
@@ -59,11 +61,50 @@ def keyring() -> Keyring:
     return Keyring.generate("test-kek-1")
 
 
+@dataclass(frozen=True)
+class DatabaseRoles:
+    """Who connects as whom, as in production (docs/deploying.md): the migrating owner runs
+    migrations, rebuild swaps and the tests' own inspection queries; the vault processes log in as
+    `vault_app`, the token service as `vault_tokens`."""
+
+    owner_url: str
+    app_url: str
+    tokens_url: str
+
+
+def role_url(owner_url: str, role: str, password: str) -> str:
+    return str(yarl.URL(owner_url).with_user(role).with_password(password))
+
+
 @pytest.fixture(scope="session")
-async def settings(endpoints: Endpoints, keyring: Keyring) -> Settings:
+async def database_roles(endpoints: Endpoints) -> DatabaseRoles:
+    """Migrates, then gives the two runtime roles (created NOLOGIN by the migrations) a login and
+    a fresh password, as production's managed roles have."""
     await migrate(endpoints.database_url)
+    urls = {}
+    conn = await asyncpg.connect(endpoints.database_url)
+    try:
+        for role in ("vault_app", "vault_tokens"):
+            password = secrets.token_urlsafe(24)
+            await conn.execute(f"ALTER ROLE {role} LOGIN PASSWORD '{password}'")
+            urls[role] = role_url(endpoints.database_url, role, password)
+    finally:
+        await conn.close()
+    return DatabaseRoles(endpoints.database_url, urls["vault_app"], urls["vault_tokens"])
+
+
+@pytest.fixture(scope="session")
+def owner_url(database_roles: DatabaseRoles) -> str:
+    return database_roles.owner_url
+
+
+@pytest.fixture(scope="session")
+async def settings(
+    database_roles: DatabaseRoles, endpoints: Endpoints, keyring: Keyring
+) -> Settings:
+    """The vault processes' settings: they connect as `vault_app`."""
     return Settings(
-        database_url=endpoints.database_url,
+        database_url=database_roles.app_url,
         kafka_bootstrap_servers=endpoints.kafka_bootstrap_servers,
         personal_data_keks=keyring.spec(),
         topic_partitions=3,
@@ -72,10 +113,10 @@ async def settings(endpoints: Endpoints, keyring: Keyring) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def token_settings(settings: Settings) -> TokenServiceSettings:
-    """The token service's own settings on the same test stack."""
+def token_settings(settings: Settings, database_roles: DatabaseRoles) -> TokenServiceSettings:
+    """The token service's own settings on the same test stack: it connects as `vault_tokens`."""
     return TokenServiceSettings(
-        database_url=settings.database_url,
+        database_url=database_roles.tokens_url,
         kafka_bootstrap_servers=settings.kafka_bootstrap_servers,
         keks=Keyring.generate("test-token-kek-1").spec(),
         topic_partitions=3,
@@ -84,8 +125,9 @@ def token_settings(settings: Settings) -> TokenServiceSettings:
 
 
 @pytest.fixture(scope="session")
-async def pool(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
-    pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=10)
+async def pool(owner_url: str) -> AsyncIterator[asyncpg.Pool]:
+    """The migrating owner's pool: the tests' setup (merchants, clients) and inspection queries."""
+    pool = await asyncpg.create_pool(owner_url, min_size=1, max_size=10)
     yield pool
     await pool.close()
 
@@ -186,15 +228,24 @@ async def topic(settings: Settings) -> str:
 
 
 @pytest.fixture
-def process_env(settings: Settings) -> dict[str, str]:
-    """Environment for running ``python -m service …`` processes against the test stack."""
+def process_env(settings: Settings, token_settings: TokenServiceSettings) -> dict[str, str]:
+    """Environment for running ``python -m service …`` processes against the test stack, each
+    under its production role (`vault_app`, and `vault_tokens` for the token service)."""
     return {
         **os.environ,
         "DATABASE_URL": settings.database_url,
+        "VAULT_TOKENS_DATABASE_URL": token_settings.database_url,
         "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
         "VAULT_PERSONAL_DATA_KEKS": settings.personal_data_keks,
         "PYTHONPATH": str(REPO),
     }
+
+
+@pytest.fixture
+def owner_env(process_env: dict[str, str], owner_url: str) -> dict[str, str]:
+    """Environment for the commands production runs with the migration credentials (`vault
+    migrate`, `vault rebuild`)."""
+    return {**process_env, "DATABASE_URL": owner_url}
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,14 +16,9 @@ import asyncpg
 
 from service.api.auth import IssuedKey, create_merchant, issue_api_key
 from service.tokens.clients import IssuedClient, create_client
+from tests.support import free_port
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -168,3 +162,45 @@ async def build_stack(
     stack.add("relay", "relay", env)
     stack.add("projector", "project", env)
     return stack
+
+
+async def vault_cli(env: dict[str, str], *args: str) -> tuple[int, str, str]:
+    """Run one `vault …` command; (exit code, stdout, stderr)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "service",
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+def requests_waiting_at(port: int) -> int:
+    """Connections to 127.0.0.1:``port`` whose request bytes the (stopped) server has not read:
+    those in its accept queue plus accepted ones with unread data (/proc/net/tcp, IPv4)."""
+    waiting = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, state, queues = fields[1], fields[3], fields[4]
+        if int(local.split(":")[1], 16) != port:
+            continue
+        unread = int(queues.split(":")[1], 16)
+        if state == "0A":  # LISTEN: the receive queue is the accept backlog
+            waiting += unread
+        elif state == "01" and unread:  # ESTABLISHED with a request not yet read
+            waiting += 1
+    return waiting
+
+
+async def draining(process: Process) -> bool:
+    """The process said NOT_READY: it received SIGTERM and is draining."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"{process.metrics_url}/readyz") as ready,
+    ):
+        return ready.status == 503

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import json
+import socket
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +18,28 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from service.api.auth import IssuedKey
 
 JSON = {"Content-Type": "application/json;charset=utf-8"}
+
+
+async def wait_until(
+    predicate: Callable[[], bool | Awaitable[bool]], timeout: float = 30.0, interval: float = 0.05
+) -> None:
+    """Poll a condition (a plain or an async callable) until it holds; TimeoutError after
+    ``timeout`` seconds. The condition is the proof: the interval is only how often to look."""
+    async with asyncio.timeout(timeout):
+        while True:
+            held = predicate()
+            if inspect.isawaitable(held):
+                held = await held
+            if held:
+                return
+            await asyncio.sleep(interval)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -132,3 +158,25 @@ async def read_topic(bootstrap: str, topic: str) -> list[Any]:
         return records
     finally:
         await consumer.stop()
+
+
+# Each rebuildable view as ordered rows, to compare a rebuild with what was there before it.
+SNAPSHOTS = {
+    "profile-view": [
+        "SELECT profile_id, merchant_id, merchant_customer_id, payment_token, stream_version, "
+        "document, updated_at FROM vault.profile_view ORDER BY profile_id",
+        "SELECT address_id, profile_id, merchant_id, position, document "
+        "FROM vault.address_view ORDER BY address_id",
+        "SELECT * FROM vault.card_view ORDER BY card_id",
+        "SELECT * FROM vault.bank_account_view ORDER BY bank_account_id",
+        "SELECT * FROM vault.mandate_view ORDER BY mandate_id",
+    ],
+    "customer-search": [
+        "SELECT profile_id, merchant_id, merchant_customer_id, email, full_name, phone_digits, "
+        "document, updated_at FROM vault.customer_search ORDER BY profile_id"
+    ],
+}
+
+
+async def snapshot(pool: asyncpg.Pool, view: str) -> list[list[tuple]]:
+    return [[tuple(r) for r in await pool.fetch(q)] for q in SNAPSHOTS[view]]

@@ -11,6 +11,8 @@ import pytest
 
 from tests.support import Reply, VaultClient, stream_version
 
+VISA = "4111111111111111"
+
 
 def assert_error(reply: Reply, status: int, code: str) -> dict:
     assert reply.status == status, reply.text
@@ -214,3 +216,46 @@ async def test_unknown_routes_and_methods(client: VaultClient) -> None:
     assert_error(wrong, 405, "5281")
     assert set(wrong.headers["Allow"].split(",")) == {"GET", "PUT", "DELETE"}
     assert_error(await client.request("POST", f"/customervault/v1/profiles/{pid}", {}), 405, "5281")
+
+
+async def test_hostile_input_is_refused_cleanly(client: VaultClient, pool: asyncpg.Pool) -> None:
+    pid = (await client.create_profile())["id"]
+    version = await stream_version(pool, pid)
+    cards = f"/customervault/v1/profiles/{pid}/cards"
+    # A single-use token is a token, not a path into the token service.
+    for token in ("../resolve#", "../instruments#", "SC/../../keys", "SC" + "a" * 40):
+        reply = await client.request("POST", cards, {"singleUseToken": token})
+        assert (reply.status, reply.code) == (400, "5068"), reply.text
+        assert reply.json["error"]["fieldErrors"][0]["field"] == "singleUseToken"
+    # NUL characters, which PostgreSQL text cannot hold, in bodies and queries.
+    nul = await client.request(
+        "PUT",
+        f"/customervault/v1/profiles/{pid}",
+        {"merchantCustomerId": "a\u0000b", "locale": "en_US"},
+    )
+    assert (nul.status, nul.code) == (400, "5068")
+    for query in ("merchantCustomerId=%00", "merchantCustomerId=a%00"):
+        assert (await client.request("GET", f"/customervault/v1/profiles?{query}")).code == "5068"
+    assert (await client.request("GET", "/customervault/v1/customersearch?name=%00")).code == "5068"
+    # Nesting deep enough to exhaust the parser's recursion.
+    deep = await client.request("POST", cards, raw=b"[" * 100_000 + b"]" * 100_000)
+    assert deep.status in (400, 413) and deep.code == "5023"
+    assert await stream_version(pool, pid) == version
+
+
+async def test_card_numbers_pasted_into_request_ids_are_not_kept(
+    client: VaultClient, pool: asyncpg.Pool
+) -> None:
+    reply = await client.request(
+        "POST",
+        "/customervault/v1/profiles",
+        {"merchantCustomerId": "rid", "locale": "en_US"},
+        headers={"X-Request-Id": f"order-{VISA}"},
+    )
+    assert reply.status == 201
+    assert all(VISA not in v for v in reply.headers.values())
+    metadata = await pool.fetchval(
+        "SELECT metadata::text FROM vault.events WHERE stream_id = $1",
+        f"profile-{reply.json['id']}",
+    )
+    assert VISA not in metadata

@@ -233,3 +233,39 @@ async def test_mandate_lifecycle(
         {"reference": "X"},
     )
     assert ach.code == "5273"
+
+
+async def test_a_closed_mandate_stays_closed(client: VaultClient, payments: PaymentsClient) -> None:
+    pid = (await client.create_profile())["id"]
+    base = f"/customervault/v1/profiles/{pid}"
+    address = (
+        await client.request("POST", f"{base}/addresses", {"country": "GB", "zip": "N1"})
+    ).json
+    account = (
+        await client.request(
+            "POST",
+            f"{base}/bacsbankaccounts",
+            {
+                "accountNumber": "55779911",
+                "sortCode": "207405",
+                "accountHolderName": "A",
+                "billingAddressId": address["id"],
+            },
+        )
+    ).json
+    mandate = (
+        await client.request(
+            "POST", f"{base}/bacsbankaccounts/{account['id']}/mandates", {"reference": "REF"}
+        )
+    ).json
+    path = f"{base}/mandates/{mandate['id']}"
+    assert (await client.request("PUT", path, {"status": "BATCHED"})).status == 200
+    assert (await payments.resolve(client.key.merchant_id, mandate["paymentToken"])).status == 200
+    assert (await client.request("PUT", path, {"status": "CANCELLED"})).status == 200
+    reopen = await client.request("PUT", path, {"status": "ACTIVE"})
+    assert (reopen.status, reopen.code) == (400, "5068")
+    assert reopen.json["error"]["fieldErrors"] == [
+        {"field": "status", "error": "a closed mandate cannot change status"}
+    ]
+    refused = await payments.resolve(client.key.merchant_id, mandate["paymentToken"])
+    assert (refused.status, refused.code) == (404, "5502")

@@ -13,9 +13,8 @@ import aiohttp
 import asyncpg
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.integration.conftest import wait_until
-from tests.processes import Stack
-from tests.support import PaymentsClient, VaultClient, read_topic
+from tests.processes import Stack, draining, requests_waiting_at
+from tests.support import PaymentsClient, VaultClient, read_topic, wait_until
 
 GRACE_SECONDS = 10  # VAULT_SHUTDOWN_GRACE_SECONDS of the stack
 VISA = "4111111111111111"
@@ -140,9 +139,12 @@ async def test_sigterm_finishes_in_flight_work_and_loses_nothing(
                     "3530111333300000",
                 )
             ]
-            await asyncio.sleep(0.5)
+            # Proof they are in flight: all five reached the stopped token service, unanswered.
+            await wait_until(lambda: requests_waiting_at(stack.tokens_port) >= len(in_flight))
+            assert not any(task.done() for task in in_flight)
             api_stop = asyncio.get_running_loop().run_in_executor(None, p["api"].terminate)
-            await asyncio.sleep(0.5)
+            await wait_until(lambda: draining(p["api"]))
+            assert not any(task.done() for task in in_flight)
         finally:
             os.kill(tokens_pid, signal.SIGCONT)
         replies = await asyncio.gather(*in_flight)

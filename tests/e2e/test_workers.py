@@ -63,6 +63,7 @@ def test_worker_count_reads_flag_then_environment(monkeypatch: pytest.MonkeyPatc
 async def test_two_api_workers_share_the_port_and_survive_a_worker_crash(
     pool: asyncpg.Pool,
     process_env: dict[str, str],
+    settings: Settings,
     token_settings: TokenServiceSettings,
     tmp_path: Path,
 ) -> None:

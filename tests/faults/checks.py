@@ -21,9 +21,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from tests.faults.load import Load
-from tests.integration.test_rebuild import SNAPSHOTS, snapshot
 from tests.processes import REPO, Stack
-from tests.support import read_topic
+from tests.support import SNAPSHOTS, read_topic, snapshot
 
 
 @dataclass

@@ -18,8 +18,7 @@ from service.api.auth import create_merchant, issue_api_key
 from service.settings import Settings
 from tests.conftest import serve
 from tests.faults.servers import OwnServers
-from tests.processes import free_port
-from tests.support import VaultClient
+from tests.support import VaultClient, free_port
 
 pytestmark = pytest.mark.integration
 PROFILES = "/customervault/v1/profiles"

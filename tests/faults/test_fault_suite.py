@@ -160,7 +160,7 @@ def report(rows: list[Row]) -> str:
 @pytest.fixture
 async def suite(
     own_servers: OwnServers,
-    own_settings: Settings,
+    own_settings: Settings,  # migrates the own servers
     token_settings: TokenServiceSettings,
     process_env: dict[str, str],
     tmp_path: Path,
@@ -168,6 +168,7 @@ async def suite(
     env = {
         **process_env,
         "DATABASE_URL": own_servers.database_url,
+        "VAULT_TOKENS_DATABASE_URL": own_servers.database_url,
         "KAFKA_BOOTSTRAP_SERVERS": own_servers.bootstrap_servers,
         **PROTOCOL_ENV,
     }

@@ -15,6 +15,7 @@ import aiohttp
 import asyncpg
 import pytest
 
+from service.settings import Settings
 from service.tokens.settings import TokenServiceSettings
 from tests.processes import build_stack
 
@@ -58,6 +59,7 @@ async def until(condition_met: object, what: str, timeout: float = 30.0) -> None
 async def test_sigterm_finishes_in_flight_requests_and_closes_keep_alive_cleanly(
     pool: asyncpg.Pool,
     process_env: dict[str, str],
+    settings: Settings,
     token_settings: TokenServiceSettings,
     tmp_path: Path,
 ) -> None:
@@ -66,7 +68,7 @@ async def test_sigterm_finishes_in_flight_requests_and_closes_keep_alive_cleanly
     # A drain long enough for the test's steps, which wait on conditions, not on time.
     api.env["VAULT_SHUTDOWN_DRAIN_SECONDS"] = "5"
     api.start()
-    holder: asyncpg.Connection = await asyncpg.connect(token_settings.database_url)
+    holder: asyncpg.Connection = await asyncpg.connect(settings.database_url)
     writer = CountingSession(stack.merchant.key_id, stack.merchant.secret)
     idle = CountingSession(stack.merchant.key_id, stack.merchant.secret)
     try:

@@ -17,6 +17,7 @@ from projections.rows import Projection
 from projections.runners.decoding import EventDecoder
 from projections.runners.projector import Projector, ProjectorSettings
 from service.settings import Settings
+from tests.support import wait_until
 
 
 @pytest.fixture
@@ -83,7 +84,4 @@ def start_projector(
     return start
 
 
-async def wait_until(predicate: Callable, timeout: float = 30.0, interval: float = 0.05) -> None:
-    async with asyncio.timeout(timeout):
-        while not await predicate():
-            await asyncio.sleep(interval)
+__all__ = ["wait_until"]  # kept importable from here for modules not yet moved to tests.support

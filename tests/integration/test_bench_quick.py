@@ -37,13 +37,13 @@ def _ordered(latency: dict[str, float]) -> bool:
 
 
 @pytest.fixture
-async def bench_database(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[str]:
+async def bench_database(owner_url: str, pool: asyncpg.Pool) -> AsyncIterator[str]:
     """A database of its own on the same server: the append workload writes events without
     their inline view rows (it measures the store alone), which the suite's own database must
     not see (test_rebuild compares views with events)."""
     name = f"bench_{uuid.uuid4().hex[:10]}"
     await pool.execute(f'CREATE DATABASE "{name}"')
-    url = f"{settings.database_url.rsplit('/', 1)[0]}/{name}"
+    url = f"{owner_url.rsplit('/', 1)[0]}/{name}"
     await migrate(url)
     yield url
     await pool.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
@@ -59,7 +59,11 @@ async def test_quick_bench_writes_every_workload_beside_its_baseline(
     pool = await asyncpg.create_pool(bench_database, min_size=1, max_size=4)
     assert pool is not None
     settings = replace(settings, database_url=bench_database)
-    env = {**process_env, "DATABASE_URL": bench_database}
+    env = {
+        **process_env,
+        "DATABASE_URL": bench_database,
+        "VAULT_TOKENS_DATABASE_URL": bench_database,
+    }
     stack = await build_stack(pool, env, token_settings.keks, tmp_path)
     try:
         await stack.start_all()

@@ -87,3 +87,30 @@ async def test_a_profile_deleted_by_another_replica_leaves_no_data_key_in_this_o
     # ...and the entry holding the destroyed key is gone from A's memory.
     assert not a.repository.is_cached(pid)
     assert not b.repository.is_cached(pid)
+
+
+def add_address(address_id: uuid.UUID, zip_code: str) -> agg.AddAddress:
+    return agg.AddAddress(
+        address_id=address_id,
+        country="CA",
+        default_shipping_address_indicator=False,
+        personal=AddressPersonal(zip=zip_code),
+    )
+
+
+async def test_a_refusal_on_stale_cached_state_is_decided_again_on_a_fresh_read(
+    pool: asyncpg.Pool, keyring: Keyring
+) -> None:
+    """Several workers each cache profiles: a refusal never comes from what another worker has
+    since changed."""
+    a, b = replica(pool, keyring), replica(pool, keyring)
+    pid, aid = uuid.uuid4(), uuid.uuid4()
+    await a.execute(MERCHANT, pid, create(pid), {})
+    # B adds an address A's cache has never seen; A removing it must not answer "not found".
+    await b.execute(MERCHANT, pid, add_address(aid, "M5H"), {})
+    outcome = await a.execute(MERCHANT, pid, agg.RemoveAddress(address_id=aid), {})
+    assert outcome.version == 3
+    assert aid not in outcome.state.addresses
+    # and A's next command, from its refreshed cache, appends right after
+    outcome = await a.execute(MERCHANT, pid, add_address(uuid.uuid4(), "1"), {})
+    assert outcome.version == 4

@@ -16,8 +16,7 @@ from events.envelope import KafkaEnvelope
 from events.personal_keys import PersonalDataKeys
 from events.store import PostgresEventStore
 from service.settings import Settings
-from tests.integration.conftest import wait_until
-from tests.support import VaultClient, read_topic
+from tests.support import VaultClient, read_topic, wait_until
 
 SECRETS = ["Zebedee", "Quarterman", "zebedee.q@example.org", "+44 20 7946 0958", "221B Baker St"]
 

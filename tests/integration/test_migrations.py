@@ -6,11 +6,10 @@ import asyncpg
 import pytest
 
 from service.admin.migrations import MIGRATIONS, migrate
-from service.settings import Settings
 
 
-async def test_migrate_is_idempotent_and_recorded(settings: Settings, pool: asyncpg.Pool) -> None:
-    assert await migrate(settings.database_url) == []
+async def test_migrate_is_idempotent_and_recorded(owner_url: str, pool: asyncpg.Pool) -> None:
+    assert await migrate(owner_url) == []
     names = {r["name"] for r in await pool.fetch("SELECT name FROM vault.schema_migrations")}
     assert {f"{package}/{path}" for package, path in MIGRATIONS} <= names
 

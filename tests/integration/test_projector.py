@@ -15,8 +15,7 @@ from projections.rows import Projection
 from projections.runners.decoding import EventDecoder
 from projections.runners.projector import apply_batch, recorded_from_kafka
 from service.settings import Settings
-from tests.integration.conftest import wait_until
-from tests.support import VaultClient, read_topic
+from tests.support import VaultClient, read_topic, wait_until
 
 
 async def search_row(pool: asyncpg.Pool, profile_id: str) -> asyncpg.Record | None:

@@ -28,7 +28,7 @@ from service.adapters.profile_store import postgres_profile_commands
 from service.application.profiles import ProfileCommands
 from service.domain import profile as aggregate
 from service.settings import Settings
-from tests.support import read_topic
+from tests.support import read_topic, wait_until
 
 MERCHANT = uuid.uuid4()
 
@@ -144,18 +144,24 @@ async def wait_for_checkpoint(pool: asyncpg.Pool, name: str, published: int, tim
             await asyncio.sleep(0.05)
 
 
-async def events_total(pool: asyncpg.Pool) -> int:
-    return int(await pool.fetchval("SELECT count(*) FROM vault.events"))
+async def lock_holder(pool: asyncpg.Pool, name: str) -> int | None:
+    """The backend holding the relay's advisory lock."""
+    pid = await pool.fetchval(
+        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' "
+        "AND objid = hashtext($1)::oid AND granted",
+        name,
+    )
+    return None if pid is None else int(pid)
 
 
 async def test_concurrent_writers_reach_kafka_in_order(
     commands: ProfileCommands, relay_runner, settings: Settings, pool: asyncpg.Pool, topic: str
 ) -> None:
-    name = f"relay-{uuid.uuid4()}"
+    name = await checkpoint_now(pool)
     relay_runner(topic, name, batch_size=50)
     # Writes happen while the relay runs, from many concurrent transactions.
     expected = await create_profiles(commands, count=40, updates=4)
-    await wait_for_checkpoint(pool, name, await events_total(pool))
+    await wait_for_checkpoint(pool, name, sum(expected.values()))
     records = await read_topic(settings.kafka_bootstrap_servers, topic)
     assert assert_complete_and_ordered(expected, records) == 0
 
@@ -165,14 +171,15 @@ async def test_an_idle_relay_is_woken_by_the_appending_commit(
 ) -> None:
     """With its safety poll far away, only the NOTIFY of the appending transaction can wake the
     idle relay in time."""
-    name = f"relay-{uuid.uuid4()}"
-    relay_runner(topic, name, safety_poll_seconds=120.0, hot_poll_seconds=0.0)
-    await wait_for_checkpoint(pool, name, await events_total(pool), timeout=150)
+    name = await checkpoint_now(pool)
+    relay = relay_runner(topic, name, safety_poll_seconds=120.0, hot_poll_seconds=0.0)
+    await wait_until(lambda: relay.is_leader)
+    expected: dict[str, int] = {}
     for _ in range(3):
-        expected = await create_profiles(commands, count=2, updates=1)
-        await wait_for_checkpoint(pool, name, await events_total(pool), timeout=30)
+        expected |= await create_profiles(commands, count=2, updates=1)
+        await wait_for_checkpoint(pool, name, sum(expected.values()), timeout=30)
     records = await read_topic(settings.kafka_bootstrap_servers, topic)
-    assert_complete_and_ordered(expected, records)
+    assert assert_complete_and_ordered(expected, records) == 0
 
 
 async def test_a_lower_position_committing_late_is_not_skipped(
@@ -198,7 +205,12 @@ async def test_a_lower_position_committing_late_is_not_skipped(
             metadata={"merchantId": str(MERCHANT)},
         )
 
-    name = f"relay-{uuid.uuid4()}"
+    # The relay starts after everything earlier tests wrote, just before a marker that commits
+    # ahead of A: publishing the marker while A is open proves it polled at the horizon then.
+    name = await checkpoint_now(pool)
+    marker = f"profile-{uuid.uuid4()}"
+    async with pool.acquire() as m:
+        await store.append(m, marker, 0, [event(marker)])
     async with pool.acquire() as a, pool.acquire() as b:
         tx_a = a.transaction()
         await tx_a.start()
@@ -208,12 +220,24 @@ async def test_a_lower_position_committing_late_is_not_skipped(
         position = "SELECT global_position FROM vault.events WHERE stream_id = $1"
         assert await a.fetchval(position, early) < await pool.fetchval(position, late)
         relay_runner(topic, name)
-        await asyncio.sleep(0.5)  # the relay polls many times while A is open
+        assert await wait_for_checkpoint(pool, name, 1) == 1  # the marker, and not B past A
         await tx_a.commit()
-    await wait_for_checkpoint(pool, name, await events_total(pool))
+    assert await wait_for_checkpoint(pool, name, 3) == 3
     streams = by_stream(await read_topic(settings.kafka_bootstrap_servers, topic))
-    assert streams[early] == [1]
-    assert streams[late] == [1]
+    assert streams == {marker: [1], early: [1], late: [1]}
+
+
+async def checkpoint_now(pool: asyncpg.Pool) -> str:
+    """A relay name whose checkpoint is the end of the store now: it publishes only what a test
+    writes after this (and the bounds a test asserts count only its own events)."""
+    name = f"relay-{uuid.uuid4()}"
+    await pool.execute(
+        "INSERT INTO vault.relay_checkpoints (relay_name, tx_id, global_position) "
+        "SELECT $1, coalesce(max(tx_id::text::bigint), 0), coalesce(max(global_position), 0) "
+        "FROM vault.events",
+        name,
+    )
+    return name
 
 
 async def test_relay_killed_mid_batch_resumes_without_loss(
@@ -223,9 +247,11 @@ async def test_relay_killed_mid_batch_resumes_without_loss(
     topic: str,
     process_env: dict[str, str],
 ) -> None:
+    # Only this test's events are published (the checkpoint starts at the store's end), so the
+    # redelivery bound below counts nothing but them.
+    name = await checkpoint_now(pool)
     expected = await create_profiles(commands, count=150, updates=9)
-    total = await events_total(pool)
-    name = f"relay-{uuid.uuid4()}"
+    total = sum(expected.values())
     env = {
         **process_env,
         "VAULT_PROFILE_EVENTS_TOPIC": topic,
@@ -253,29 +279,32 @@ async def test_relay_killed_mid_batch_resumes_without_loss(
         assert second.wait(timeout=30) == 0
     records = await read_topic(settings.kafka_bootstrap_servers, topic)
     duplicates = assert_complete_and_ordered(expected, records)
-    other_streams = total - sum(expected.values())
-    # Everything published at least once; redelivery bounded by what was in flight when killed.
-    assert len(records) - duplicates >= sum(expected.values())
-    assert duplicates <= 50 * 2 + other_streams
+    # Everything published exactly once but for a redelivery bounded by what was in flight when
+    # killed (at most the unacknowledged batch and the one after it).
+    assert len(records) - duplicates == total
+    assert duplicates <= 50 * 2
 
 
 async def test_second_relay_waits_as_standby_and_takes_over(
     commands: ProfileCommands, relay_runner, settings: Settings, pool: asyncpg.Pool, topic: str
 ) -> None:
-    name = f"relay-{uuid.uuid4()}"
+    name = await checkpoint_now(pool)
     leader = relay_runner(topic, name)
-    await wait_for_checkpoint(pool, name, await events_total(pool))
+    await wait_until(lambda: leader.is_leader)
     standby = relay_runner(topic, name)
-    await asyncio.sleep(0.5)
+    await wait_until(lambda: standby.health.error is None)
     assert leader.is_leader and not standby.is_leader
+    holder = await lock_holder(pool, name)
+    assert holder is not None
     # Stop the leader's connection the hard way: terminate its backend. The standby takes over.
-    await pool.execute(
-        "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
-        "AND objid = hashtext($1)::oid AND granted",
-        name,
-    )
+    killed = await pool.fetch("SELECT pg_terminate_backend($1) AS killed", holder)
+    assert [r["killed"] for r in killed] == [True]
     expected = await create_profiles(commands, count=5, updates=1)
-    await wait_for_checkpoint(pool, name, await events_total(pool))
-    assert standby.is_leader or leader.is_leader
+    await wait_for_checkpoint(pool, name, sum(expected.values()))
+    # Published by a relay on a new connection: the lock moved off the killed backend, and only one
+    # of the two believes it leads.
+    assert await lock_holder(pool, name) not in (None, holder)
+    assert not await pool.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", holder)
+    assert [leader.is_leader, standby.is_leader].count(True) == 1
     records = await read_topic(settings.kafka_bootstrap_servers, topic)
     assert_complete_and_ordered(expected, records)

@@ -19,7 +19,7 @@ from service.api.app import create_app
 from service.api.auth import IssuedKey, issue_api_key
 from service.settings import Settings
 from tests.conftest import serve
-from tests.e2e.test_cli import vault
+from tests.processes import vault_cli
 
 PEPPER = "p" * 16 + "e" * 16 + "pper-for-tests"
 PROFILES = "/customervault/v1/profiles?merchantCustomerId=nobody"
@@ -51,15 +51,15 @@ async def test_a_revoked_key_is_refused_everywhere_within_the_cache_time(
 ) -> None:
     for url in replicas:  # both replicas have the key cached now
         assert await _status(url, merchant_key) == 404
-    result = vault(process_env, "merchants", "revoke", merchant_key.key_id)
-    assert result.returncode == 0, result.stderr
+    code, _, err = await vault_cli(process_env, "merchants", "revoke", merchant_key.key_id)
+    assert code == 0, err
     revoked_at = time.monotonic()
     for url in replicas:
         while await _status(url, merchant_key) != 401:
             assert time.monotonic() - revoked_at < 2.0 + 1.0, "still accepted after the cache time"
             await asyncio.sleep(0.1)
-    again = vault(process_env, "merchants", "revoke", merchant_key.key_id)
-    assert again.returncode == 1 and "no active API key" in again.stderr
+    code, _, err = await vault_cli(process_env, "merchants", "revoke", merchant_key.key_id)
+    assert code == 1 and "no active API key" in err
 
 
 async def test_new_secrets_are_stored_peppered(pool: asyncpg.Pool, merchant_key: IssuedKey) -> None:
@@ -77,8 +77,10 @@ async def test_legacy_digests_are_peppered_in_place_and_keep_working(
 ) -> None:
     legacy = await issue_api_key(pool, merchant_key.merchant_id, "server", Pepper(b""))
     assert await _status(replicas[0], legacy) == 404  # a legacy row still authenticates
-    result = vault({**process_env, "VAULT_SECRET_PEPPER": PEPPER}, "merchants", "pepper")
-    assert result.returncode == 0, result.stderr
+    code, _, err = await vault_cli(
+        {**process_env, "VAULT_SECRET_PEPPER": PEPPER}, "merchants", "pepper"
+    )
+    assert code == 0, err
     assert await pool.fetchval(
         "SELECT secret_peppered FROM vault.api_keys WHERE key_id = $1", legacy.key_id
     )

@@ -117,3 +117,54 @@ def test_customer_search_normalises() -> None:
         op.statement for op in customer_search.project(ProfileDeleted(profile_id=P), ctx(3))
     ] == ["customer_search_delete"]
     assert customer_search.project(AddressRemoved(address_id=uuid.uuid4()), ctx(4)) == []
+
+
+def test_customer_search_row_holds_the_summary_and_every_phone() -> None:
+    """The summary shows the searchable fields only (never date of birth, ip or gender), the
+    phones are both numbers' digits, deduplicated, and a name made of a middle name alone counts."""
+    personal = ProfilePersonal(
+        "c2",
+        first_name="Ada",
+        middle_name="King",
+        last_name="Lovelace",
+        email="a@b.c",
+        phone="+44 20 7946 0000",
+        cell_phone="(020) 7946-0001",
+        ip="10.0.0.1",
+        gender="F",
+        nationality="GB",
+    )
+    [row] = customer_search.project(
+        ProfileUpdated(status="INACTIVE", locale="en_GB", personal=personal), ctx(5)
+    )
+    assert row.statement == "customer_search_upsert"
+    profile, merchant, customer_id, email, full_name, phones, document, recorded = row.args
+    assert (profile, merchant, customer_id, recorded) == (P, M, "c2", NOW)
+    assert (email, full_name, phones) == (
+        "a@b.c",
+        "ada king lovelace",
+        ["02079460001", "442079460000"],
+    )
+    assert json.loads(document) == {
+        "id": str(P),
+        "status": "INACTIVE",
+        "merchantCustomerId": "c2",
+        "firstName": "Ada",
+        "middleName": "King",
+        "lastName": "Lovelace",
+        "email": "a@b.c",
+        "phone": "+44 20 7946 0000",
+        "cellPhone": "(020) 7946-0001",
+    }
+    # No name, e-mail or phone at all: the row still exists, with nothing to match.
+    [bare] = customer_search.project(
+        ProfileUpdated(status="ACTIVE", locale="en_GB", personal=ProfilePersonal("c3")), ctx(6)
+    )
+    assert bare.args[3:6] == (None, None, [])
+    [symbols] = customer_search.project(
+        ProfileUpdated(
+            status="ACTIVE", locale="en_GB", personal=ProfilePersonal("c4", phone="n/a")
+        ),
+        ctx(7),
+    )
+    assert symbols.args[5] == []  # a phone with no digit is no phone

@@ -24,7 +24,7 @@ from service.tokens.keyring import TokenKeyring, rotate_dir
 from service.tokens.process import purge_expired_until_stopped
 from service.tokens.settings import TokenServiceSettings
 from tests.conftest import serve
-from tests.support import Reply, read_topic
+from tests.support import Reply, read_topic, wait_until
 
 CARD = "4111111111111111"
 
@@ -169,12 +169,6 @@ async def token_service(
         await runner.cleanup()
 
 
-async def wait_for(predicate: Callable[[], Awaitable[bool]], timeout: float = 30.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not await predicate():
-            await asyncio.sleep(0.1)
-
-
 async def wait_for_audit(service: TokenService, count: int, **match: Any) -> list[dict[str, Any]]:
     """Audit records matching ``match`` once there are at least ``count`` of them."""
     found: list[dict[str, Any]] = []
@@ -186,5 +180,5 @@ async def wait_for_audit(service: TokenService, count: int, **match: Any) -> lis
         ]
         return len(found) >= count
 
-    await wait_for(enough)
+    await wait_until(enough)
     return found

@@ -3,29 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 import uuid
 
 import asyncpg
 
 from tests.integration.tokens.conftest import TokenService, card
+from tests.processes import vault_cli
 
 PAN = "4111111111111111"
-
-
-async def vault_cli(env: dict[str, str], *args: str) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "service",
-        *args,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
 
 
 async def usage(pool: asyncpg.Pool, kek_id: str) -> int:

@@ -8,7 +8,8 @@ from typing import Any
 import asyncpg
 import pytest
 
-from tests.integration.tokens.conftest import TokenService, card, wait_for
+from tests.integration.tokens.conftest import TokenService, card
+from tests.support import wait_until as wait_for
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import uuid
 
-from tests.integration.tokens.conftest import CARD, TokenService, card, wait_for, wait_for_audit
+from tests.integration.tokens.conftest import CARD, TokenService, card, wait_for_audit
+from tests.support import wait_until as wait_for
 
 
 async def test_every_resolve_is_audited_once(token_service: TokenService) -> None:

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import socket
 import subprocess
 import sys
 import uuid
 
 import aiohttp
 
-from tests.integration.tokens.test_key_rotation import vault_cli
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.processes import vault_cli
+from tests.support import free_port
 
 
 async def test_tokens_process_serves_and_stops(process_env: dict[str, str]) -> None:

@@ -15,6 +15,7 @@ from events.types import (
     BankAccountAdded,
     BankAccountPersonal,
     BankAccountRemoved,
+    BankAccountUpdated,
     CardAdded,
     CardExpiry,
     CardPersonal,
@@ -29,8 +30,14 @@ from events.types import (
 )
 from service.domain import commands as c
 from service.domain import profile as agg
-from service.domain.errors import BillingAddressNotFound, CardAlreadyOnProfile, MandateClosed
+from service.domain.errors import (
+    BillingAddressNotFound,
+    CardAlreadyOnProfile,
+    MandateClosed,
+    MandateNotFound,
+)
 from service.domain.instruments import CLOSED_MANDATE_STATUSES
+from service.domain.state import BankAccount, Mandate
 
 M, P = uuid.uuid4(), uuid.uuid4()
 CREATED = ProfileCreated(
@@ -298,3 +305,81 @@ def test_an_open_mandate_moves_between_statuses() -> None:
         ]
         state = then(state, events)
     assert state.mandates[mandate].status == "CANCELLED"
+
+
+def test_a_closed_mandate_refusal_names_the_mandate() -> None:
+    account, mandate = uuid.uuid4(), uuid.uuid4()
+    state = given(account_added(account), mandate_added(mandate, account))
+    state = then(state, when(state, _status(mandate, "CANCELLED")))
+    with pytest.raises(MandateClosed) as refused:
+        when(state, _status(mandate, "ACTIVE"))
+    assert refused.value.args == (str(mandate),)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        lambda m: c.RemoveMandate(mandate_id=m),
+        lambda m: _status(m, "ACTIVE"),
+    ],
+    ids=["remove", "change status"],
+)
+def test_an_unknown_mandate_is_not_found(command) -> None:  # type: ignore[no-untyped-def]
+    account, mandate, unknown = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    state = given(account_added(account), mandate_added(mandate, account))
+    with pytest.raises(MandateNotFound) as refused:
+        when(state, command(unknown))
+    assert refused.value.mandate_id == unknown
+    assert when(state, c.RemoveMandate(mandate_id=mandate)) == [MandateRemoved(mandate_id=mandate)]
+
+
+def test_the_state_holds_every_field_of_the_account_and_mandate_events() -> None:
+    account, mandate, address = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    state = given(account_added(account), mandate_added(mandate, account))
+    assert state.bank_accounts[account] == BankAccount(
+        bank_account_id=account,
+        kind="bacs",
+        payment_token=f"D{account.hex[:14]}",
+        status="ACTIVE",
+        last_digits="19",
+        fingerprint=f"fp-{account}",
+        account_type=None,
+        billing_address_id=None,
+        personal=BankAccountPersonal(account_holder_name="Ada"),
+    )
+    assert state.mandates[mandate] == Mandate(
+        mandate_id=mandate,
+        bank_account_id=account,
+        payment_token=f"M{mandate.hex[:14]}",
+        reference="REF",
+        status="PENDING",
+        status_change_date="2026-01-01T00:00:00Z",
+    )
+    renamed = BankAccountPersonal(account_holder_name="Ada L", nick_name="n")
+    state = then(
+        state,
+        [
+            BankAccountUpdated(
+                bank_account_id=account,
+                account_type="SAVINGS",
+                billing_address_id=address,
+                personal=renamed,
+            ),
+            MandateStatusChanged(
+                mandate_id=mandate, status="ACTIVE", status_change_date="2026-03-01T00:00:00Z"
+            ),
+        ],
+    )
+    updated = state.bank_accounts[account]
+    assert (updated.account_type, updated.billing_address_id, updated.personal) == (
+        "SAVINGS",
+        address,
+        renamed,
+    )
+    assert (updated.payment_token, updated.last_digits) == (f"D{account.hex[:14]}", "19")
+    changed = state.mandates[mandate]
+    assert (changed.status, changed.status_change_date, changed.reference) == (
+        "ACTIVE",
+        "2026-03-01T00:00:00Z",
+        "REF",
+    )
