@@ -16,10 +16,8 @@ import asyncpg
 import pytest
 
 from service.tokens.settings import TokenServiceSettings
-from tests.e2e.test_cli import vault
-from tests.integration.conftest import wait_until
-from tests.processes import Stack, build_stack
-from tests.support import PaymentsClient, VaultClient, read_topic
+from tests.processes import Stack, build_stack, vault_cli
+from tests.support import PaymentsClient, VaultClient, read_topic, wait_until
 
 OLD, NEW, OTHER = "4111111111111111", "5200400000000009", "4000056655665556"
 T1, T2, T3 = (f"2026-12-01T1{h}:00:00Z" for h in (1, 2, 3))
@@ -86,9 +84,9 @@ async def test_network_updates_are_applied_once_through_the_broker(
         ]  # fmt: skip
         updates = tmp_path / "updates.jsonl"
         updates.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        published = vault(stack.base_env, "updater", "publish", str(updates))
-        assert (published.returncode, published.stdout.strip()) == (0, "sent=5 refused=0")
-        assert NEW not in published.stdout + published.stderr
+        code, out, err = await vault_cli(stack.base_env, "updater", "publish", str(updates))
+        assert (code, out.strip()) == (0, "sent=5 refused=0")
+        assert NEW not in out + err
 
         updater = stack.processes["updater"]
 
