@@ -32,7 +32,7 @@ def _children(pid: int) -> set[int]:
     return found
 
 
-async def _ready(session: aiohttp.ClientSession, port: int, timeout: float = 30) -> None:
+async def _ready(session: aiohttp.ClientSession, port: int, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
