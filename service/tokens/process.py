@@ -17,7 +17,7 @@ from infra.lifecycle import Site, run_process
 from infra.probes import Readiness, kafka_check
 from infra.supervision import sleep_or_stop
 from service.tokens import keyops
-from service.tokens.app import STORE, create_app
+from service.tokens.app import STORE, audit_failed_logins, create_app
 from service.tokens.audit import AuditOutbox, AuditPublisher, PublisherSettings
 from service.tokens.clients import create_client, revoke_client
 from service.tokens.keyring import TokenKeyring
@@ -61,13 +61,16 @@ async def run_tokens(settings: TokenServiceSettings) -> None:
     async def purge(stop: asyncio.Event) -> None:
         await purge_expired_until_stopped(app, settings.single_use_purge_seconds, stop)
 
+    async def failed_logins(stop: asyncio.Event) -> None:
+        await audit_failed_logins(app, stop)
+
     await run_process(
         "tokens",
         readiness,
         metrics_host=METRICS_HOST,
         metrics_port=settings.metrics_port,
         sites=[Site(app, settings.host, settings.port)],
-        loops=[publisher.run, purge],
+        loops=[publisher.run, purge, failed_logins],
         grace_seconds=settings.shutdown_grace_seconds,
         drain_seconds=settings.shutdown_drain_seconds,
     )
