@@ -20,6 +20,8 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+import asyncpg
+
 
 class Pepper:
     def __init__(self, key: bytes) -> None:
@@ -59,3 +61,14 @@ class Pepper:
         if peppered and not self.configured:
             return False
         return hmac.compare_digest(keyed if peppered else legacy, stored)
+
+
+async def pepper_rows(pool: asyncpg.Pool, pepper: Pepper, select_sql: str, update_sql: str) -> int:
+    """Convert stored legacy digests to their peppered form in one transaction; returns how many.
+    ``select_sql`` yields (id, legacy digest) rows (locked); ``update_sql`` takes (id, peppered)."""
+    if not pepper.configured:
+        raise ValueError("VAULT_SECRET_PEPPER (or VAULT_SECRET_PEPPER_FILE) is not set")
+    async with pool.acquire() as conn, conn.transaction():
+        rows = await conn.fetch(select_sql)
+        await conn.executemany(update_sql, [(row[0], pepper.wrap(bytes(row[1]))) for row in rows])
+    return len(rows)

@@ -75,6 +75,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     bound.add_argument(
         "--all-merchants", action="store_true", help="a platform-wide client (the vault API)"
     )
+    csub.add_parser("pepper", help="convert stored SHA-256 client digests to peppered HMACs")
     client_revoke = csub.add_parser(
         "revoke", help="revoke a client (every replica within VAULT_TOKENS_CLIENT_CACHE_SECONDS)"
     )
@@ -175,6 +176,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             token_settings = TokenServiceSettings.from_env()
             if args.action == "clients" and args.client_action == "revoke":
                 return await tokens.revoke_service_client(token_settings, args.client_id)
+            if args.action == "clients" and args.client_action == "pepper":
+                return await tokens.pepper_service_clients(token_settings)
             if args.action == "clients":
                 await tokens.create_service_client(
                     token_settings,

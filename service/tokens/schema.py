@@ -13,5 +13,6 @@ TOKEN_MIGRATIONS: tuple[tuple[str, str], ...] = tuple(
         "instruments",
         "audit_outbox",
         "client_merchants",
+        "service_clients_pepper",
     )
 )
