@@ -32,6 +32,7 @@ from service.api.routing import (
     parameter,
     reading,
     register,
+    root_path_methods,
 )
 from service.api.wire import ADDRESS
 
@@ -89,8 +90,9 @@ ROOT = (
 _PROFILE = Reply(schema="Profile", description="The profile.")
 _ADDRESS = Reply(schema="Address", description="The address.")
 _LOCATION_UNLESS_CARD = {
-    "description": "Absolute URL of the new profile; absent when the body had a `card`.",
-    "schema": {"type": "string", "format": "uri"},
+    "description": "URL of the new profile (see the Location header); absent when the body had "
+    "a `card`.",
+    "schema": {"type": "string", "format": "uri-reference"},
 }
 
 
@@ -312,6 +314,7 @@ def route_tree(
     """``root`` (a new application when None) with the monitor, this document and the
     /customervault/v1 application, whose requests are authenticated by its own middleware."""
     app = root if root is not None else web.Application()
+    app.middlewares.append(root_path_methods)
     v1 = web.Application(middlewares=[authentication])
     if v1_context is not None:
         v1.cleanup_ctx.append(v1_context)
