@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 from collections.abc import Mapping
-from pathlib import Path
 
 import asyncpg
+
+from infra.transport_settings import AuthSettings
 
 
 class Pepper:
@@ -29,13 +29,7 @@ class Pepper:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Pepper:
-        env = os.environ if environ is None else environ
-        path = env.get("VAULT_SECRET_PEPPER_FILE", "")
-        value = (
-            Path(path).read_text(encoding="utf-8").strip()
-            if path
-            else env.get("VAULT_SECRET_PEPPER", "")
-        )
+        value = AuthSettings.from_env(environ).secret_pepper  # or VAULT_SECRET_PEPPER_FILE
         if value and len(value) < 32:
             raise ValueError("VAULT_SECRET_PEPPER must be at least 32 characters of random data")
         return cls(value.encode())

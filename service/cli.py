@@ -10,7 +10,10 @@ import uuid
 from collections.abc import Sequence
 
 from events.crypto import Keyring
+from infra import transport_settings
 from infra.logs import configure_logging
+from infra.settings import from_env as declared_from_env
+from infra.settings import redacted
 from service.settings import ConfigError, Settings
 from service.tokens.keyring import KeyringError
 from service.tokens.settings import TokenServiceSettings
@@ -29,9 +32,17 @@ def _keyring(settings: Settings) -> Keyring:
 
 def config_lines(settings: Settings, token_settings: TokenServiceSettings) -> list[str]:
     """``vault config``: both services' effective settings (the token service's under
-    ``tokens.``), secrets redacted."""
-    return [f"{name}={value}" for name, value in settings.redacted().items()] + [
-        f"tokens.{name}={value}" for name, value in token_settings.redacted().items()
+    ``tokens.``, the security and transport settings both read under ``http.``, ``auth.``, ``db.``, ``kafka.``), secrets
+    redacted."""
+    shared = [
+        f"{concern}.{name}={value}"
+        for concern, cls in transport_settings.SHARED.items()
+        for name, value in redacted(declared_from_env(cls)).items()
+    ]
+    return [
+        *(f"{name}={value}" for name, value in settings.redacted().items()),
+        *(f"tokens.{name}={value}" for name, value in token_settings.redacted().items()),
+        *shared,
     ]
 
 
