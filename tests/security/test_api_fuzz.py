@@ -12,38 +12,22 @@ import asyncio
 import os
 import re
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
 import pytest
 
 from service.tokens.settings import TokenServiceSettings
+from tests.e2e.conftest import stack  # the real processes (the fixture)
 from tests.e2e.test_no_numbers_anywhere import kafka_text, text_of_every_table
 from tests.integration.conftest import wait_until
-from tests.processes import Stack, build_stack
+from tests.processes import Stack
 from tests.support import read_topic
 
 FUZZ = Path(__file__).parent / "fuzz"
 REPO = Path(__file__).resolve().parents[2]
 SERVER_KEY_SECONDS = 75
 SINGLE_USE_KEY_SECONDS = 15
-
-
-@pytest.fixture
-async def stack(
-    pool: asyncpg.Pool,
-    process_env: dict[str, str],
-    token_settings: TokenServiceSettings,
-    tmp_path: Path,
-) -> AsyncIterator[Stack]:
-    running = await build_stack(pool, process_env, token_settings.keks, tmp_path)
-    try:
-        await running.start_all()
-        yield running
-    finally:
-        for process in running.processes.values():
-            process.kill()
 
 
 async def _schemathesis(
@@ -126,8 +110,11 @@ async def test_fuzzing_the_vault_api_finds_no_error_and_leaks_no_number(
     assert not text.startswith("exit"), text[-8000:]
     assert generated >= 30, text[-2000:]
 
-    sent = set(numbers.read_text(encoding="utf-8").split())
-    assert len(sent) >= 50, "the runs sent too few card or bank numbers to prove anything"
+    recorded = [line.split(" ", 1) for line in numbers.read_text(encoding="utf-8").splitlines()]
+    # A string the runs also sent in another field (e.g. as a merchantCustomerId) may be stored.
+    elsewhere = {value for kind, value in recorded if kind == "T"}
+    sent = {value for kind, value in recorded if kind == "N"} - elsewhere
+    assert len(sent) >= 10, "the runs sent too few card or bank numbers to prove anything"
     await _scan(stack, pool, token_settings, sent)
 
 
@@ -157,3 +144,6 @@ async def _scan(
         sources[f"log of {name}"] = log
     found = [(where, n) for where, text in sources.items() for n in sent if n in text]
     assert found == []
+
+
+__all__ = ["stack"]

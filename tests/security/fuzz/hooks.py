@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import schemathesis
@@ -17,30 +18,31 @@ NUMBER_FIELDS = frozenset({"cardNum", "accountNumber", "iban"})
 SCANNABLE = re.compile(r"[0-9A-Za-z]{10,}")
 
 
-def numbers_in(value: Any) -> list[str]:
-    """The values of card and bank number fields anywhere in ``value``, spaces removed."""
-    found: list[str] = []
+def strings_in(value: Any) -> Iterator[tuple[bool, str]]:
+    """(is a card or bank number field, value) for every scannable string anywhere in ``value``,
+    spaces removed."""
     if isinstance(value, dict):
         for key, item in value.items():
-            if key in NUMBER_FIELDS and isinstance(item, str):
+            if isinstance(item, str):
                 compact = re.sub(r"\s", "", item)
                 if SCANNABLE.fullmatch(compact) and any(ch.isdigit() for ch in compact):
-                    found.append(compact)
+                    yield key in NUMBER_FIELDS, compact
             else:
-                found.extend(numbers_in(item))
+                yield from strings_in(item)
     elif isinstance(value, list):
         for item in value:
-            found.extend(numbers_in(item))
-    return found
+            yield from strings_in(item)
 
 
 @schemathesis.hook
 def before_call(context: Any, case: Any, kwargs: Any) -> None:
+    """Records ``N value`` for a number field's value, ``T value`` for any other field's (the
+    fuzzer sends the same strings in other fields, where they may be stored as they are)."""
     path = os.environ.get("VAULT_FUZZ_NUMBERS")
-    numbers = numbers_in(case.body)
-    if path and numbers:
+    found = [f"{'N' if number else 'T'} {text}\n" for number, text in strings_in(case.body)]
+    if path and found:
         with open(path, "a", encoding="utf-8") as out:
-            out.write("".join(f"{n}\n" for n in numbers))
+            out.write("".join(found))
 
 
 __all__ = ["error_body_is_paysafe_json"]
