@@ -32,7 +32,6 @@ from service.api.routing import (
     parameter,
     reading,
     register,
-    root_path_methods,
 )
 from service.api.wire import ADDRESS
 
@@ -314,7 +313,6 @@ def route_tree(
     """``root`` (a new application when None) with the monitor, this document and the
     /customervault/v1 application, whose requests are authenticated by its own middleware."""
     app = root if root is not None else web.Application()
-    app.middlewares.append(root_path_methods)
     v1 = web.Application(middlewares=[authentication])
     if v1_context is not None:
         v1.cleanup_ctx.append(v1_context)

@@ -135,20 +135,6 @@ def _matches(info: Mapping[str, Any], path: str) -> bool:
     return bool(pattern.fullmatch(path)) if pattern is not None else info.get("path") == path
 
 
-@web.middleware
-async def root_path_methods(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """For the root application: a method one of its paths lacks is 405 with Allow. Without this,
-    ``/customervault/v1/openapi.json`` (a root path inside the v1 prefix) answered another method
-    from the v1 application: 401 without credentials, 404 with them."""
-    if request.match_info.http_exception is not None and OPERATIONS in request.app:
-        for resource in request.app.router.resources():
-            declared = request.app[OPERATIONS].get(resource.name)
-            if declared is not None and _matches(resource.get_info(), request.path):
-                allowed = {method.upper() for method in declared.operations}
-                raise web.HTTPMethodNotAllowed(request.method, allowed)
-    return await handler(request)
-
-
 SUB_APP = web.AppKey("v1_app", web.Application)
 PUBLIC_BASE_URL = web.AppKey("public_base_url", str)
 
