@@ -94,6 +94,8 @@ async def test_fuzzing_the_vault_api_finds_no_error_and_leaks_no_number(
     stack: Stack, pool: asyncpg.Pool, token_settings: TokenServiceSettings, tmp_path: Path
 ) -> None:
     numbers = tmp_path / "numbers.txt"
+    # The database is the suite's: what other tests stored before the runs is not theirs to leak.
+    before = "\n".join((await text_of_every_table(pool)).values())
     server_key = f"{stack.merchant.key_id}:{stack.merchant.secret}"
     generated, text = await _schemathesis(
         stack, server_key, SERVER_KEY_SECONDS, numbers, tmp_path / "server"
@@ -116,7 +118,7 @@ async def test_fuzzing_the_vault_api_finds_no_error_and_leaks_no_number(
     recorded = [line.split(" ", 1) for line in numbers.read_text(encoding="utf-8").splitlines()]
     # A string the runs also sent in another field (e.g. as a merchantCustomerId) may be stored.
     elsewhere = {value for kind, value in recorded if kind == "T"}
-    sent = {value for kind, value in recorded if kind == "N"} - elsewhere
+    sent = {v for kind, v in recorded if kind == "N" and v not in before} - elsewhere
     assert len(sent) >= 5, "the runs sent too few card or bank numbers to prove anything"
     await _scan(stack, pool, token_settings, sent)
 
