@@ -118,7 +118,8 @@ async def test_fuzzing_the_vault_api_finds_no_error_and_leaks_no_number(
     recorded = [line.split(" ", 1) for line in numbers.read_text(encoding="utf-8").splitlines()]
     # A string the runs also sent in another field (e.g. as a merchantCustomerId) may be stored.
     elsewhere = {value for kind, value in recorded if kind == "T"}
-    sent = {v for kind, v in recorded if kind == "N" and v not in before} - elsewhere
+    stored_anyway = "\n".join([before, *elsewhere])  # a number inside one of those is no leak
+    sent = {v for kind, v in recorded if kind == "N" and v not in stored_anyway}
     assert len(sent) >= 5, "the runs sent too few card or bank numbers to prove anything"
     await _scan(stack, pool, token_settings, sent)
 
