@@ -1,9 +1,11 @@
-"""Median cost of a failed authentication: unknown key id vs known id with a wrong secret.
+"""Median cost of a failed authentication: unknown id vs known id with a wrong secret.
 
     DATABASE_URL=postgresql://… python -m bench.auth_timing [samples]
 
-Measured on ``service.api.auth.Authenticator`` over a real pool, both on the first lookup of an id
-(database path) and on repeated lookups (cache path); the two failures must cost the same.
+Measured on the vault's merchant keys (``service.api.auth.Authenticator``) and on the token
+service's clients (``service.tokens.clients.ClientAuthenticator``) over a real pool, both on the
+first lookup of an id (database path) and on repeated lookups (cache path); the two failures must
+cost the same.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import asyncpg
 
 from infra.throttle import FailureLimiter, ThrottleSettings
 from service.api.auth import Authenticator, create_merchant, issue_api_key
+from service.tokens.clients import ClientAuthenticator, create_client
 
 WRONG = "B-" + "x" * 43  # as long as a real secret
 UNLIMITED = ThrottleSettings(max_failures_per_source=0, max_failures_per_key=0)
@@ -39,23 +42,34 @@ async def _medians(
     return statistics.median(times[0]), statistics.median(times[1])
 
 
+async def _report(
+    label: str, authenticate: Callable[[str, str], Awaitable[object]], known: list[str], prefix: str
+) -> None:
+    unknown = [f"{prefix}-{uuid.uuid4().hex[:16]}" for _ in known]
+    for name in ("first lookup", "cached"):
+        unknown_us, wrong_us = await _medians(
+            [partial(authenticate, k, WRONG) for k in unknown],
+            [partial(authenticate, k, WRONG) for k in known],
+        )
+        print(
+            f"{label:8} {name:13} unknown id {unknown_us:7.1f} µs, wrong secret {wrong_us:7.1f} µs"
+        )
+
+
 async def main(samples: int) -> None:
     pool = await asyncpg.create_pool(os.environ["DATABASE_URL"], min_size=1, max_size=2)
     merchant = await create_merchant(pool, f"timing-{uuid.uuid4()}")
-    keys = [await issue_api_key(pool, merchant, "server") for _ in range(samples)]
+    keys = [(await issue_api_key(pool, merchant, "server")).key_id for _ in range(samples)]
     auth = Authenticator(pool, ttl=600, limiter=FailureLimiter("timing", UNLIMITED))
-    unknown = [f"key-{uuid.uuid4().hex[:16]}" for _ in range(samples)]
-    first = await _medians(
-        [partial(auth.authenticate, k, WRONG) for k in unknown],
-        [partial(auth.authenticate, k.key_id, WRONG) for k in keys],
-    )
-    cached = await _medians(
-        [partial(auth.authenticate, k, WRONG) for k in unknown],
-        [partial(auth.authenticate, k.key_id, WRONG) for k in keys],
-    )
-    for name, (unknown_us, wrong_us) in (("first lookup", first), ("cached", cached)):
-        print(f"{name:13} unknown key id {unknown_us:7.1f} µs, wrong secret {wrong_us:7.1f} µs")
+    await _report("api key", auth.authenticate, keys, "key")
+    clients = [
+        (await create_client(pool, "timing", ["tokenize"], merchants=[merchant])).client_id
+        for _ in range(samples)
+    ]
+    await _report("client", ClientAuthenticator(pool, ttl=600).authenticate, clients, "tsc")
     await pool.execute("DELETE FROM vault.api_keys WHERE merchant_id = $1", merchant)
+    for table in ("service_client_merchants", "service_clients"):
+        await pool.execute(f"DELETE FROM tokens.{table} WHERE client_id = ANY($1)", clients)
     await pool.close()
 
 

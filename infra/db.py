@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import ssl
 from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
+
+from infra.transport_settings import DatabaseTlsSettings
 
 SSL_MODES = ("", "disable", "require", "verify-ca", "verify-full")
 
@@ -23,8 +24,8 @@ class PoolSettings:
     # VAULT_DB_SSLMODE / VAULT_DB_SSLROOTCERT (docs/configuration.md); empty: as DATABASE_URL says
     # (its own sslmode/sslrootcert parameters, which also reach the relay's and migrations'
     # connections), else asyncpg's default.
-    ssl_mode: str = field(default_factory=lambda: os.environ.get("VAULT_DB_SSLMODE", ""))
-    ssl_root_cert: str = field(default_factory=lambda: os.environ.get("VAULT_DB_SSLROOTCERT", ""))
+    ssl_mode: str = field(default_factory=lambda: DatabaseTlsSettings.from_env().ssl_mode)
+    ssl_root_cert: str = field(default_factory=lambda: DatabaseTlsSettings.from_env().ssl_root_cert)
 
 
 def ssl_context(mode: str, root_cert: str = "") -> ssl.SSLContext | bool | None:
@@ -77,9 +78,8 @@ def ssl_options(mode: str | None = None, root_cert: str | None = None) -> dict[s
     """Keyword arguments for ``asyncpg.connect``/``create_pool``: ``ssl`` for the given sslmode, or
     for VAULT_DB_SSLMODE/VAULT_DB_SSLROOTCERT; nothing when unset (the URL decides). Every
     connection of the vault takes them: pools, the relay, the audit publisher, migrations."""
-    if mode is None:
-        mode = os.environ.get("VAULT_DB_SSLMODE", "")
-    if root_cert is None:
-        root_cert = os.environ.get("VAULT_DB_SSLROOTCERT", "")
+    declared = DatabaseTlsSettings.from_env()
+    mode = declared.ssl_mode if mode is None else mode
+    root_cert = declared.ssl_root_cert if root_cert is None else root_cert
     chosen = ssl_context(mode, root_cert)
     return {} if chosen is None else {"ssl": chosen}

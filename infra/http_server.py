@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +32,7 @@ from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
 
 from infra.errors import ApiError, ErrorCode
+from infra.transport_settings import HttpEdgeSettings
 
 log = logging.getLogger("service.http.server")
 
@@ -56,23 +56,19 @@ class ServerLimits:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ServerLimits:
-        env = os.environ if environ is None else environ
-        d = cls()
-        try:
-            return cls(
-                idle_timeout=float(env.get("VAULT_HTTP_IDLE_TIMEOUT_SECONDS", d.idle_timeout)),
-                body_timeout=float(env.get("VAULT_HTTP_BODY_TIMEOUT_SECONDS", d.body_timeout)),
-                max_connections=int(env.get("VAULT_HTTP_MAX_CONNECTIONS", d.max_connections)),
-            )
-        except ValueError as exc:
-            raise ValueError(f"VAULT_HTTP_* limits must be numbers: {exc}") from None
+        edge = HttpEdgeSettings.from_env(environ)
+        return cls(
+            idle_timeout=edge.idle_timeout_seconds,
+            body_timeout=edge.body_timeout_seconds,
+            max_connections=edge.max_connections,
+        )
 
 
 def metrics_host(environ: Mapping[str, str] | None = None) -> str:
     """Where the ops port (/metrics, /healthz, /readyz: no authentication) listens:
     ``VAULT_METRICS_HOST``, loopback unless the deployment opens it (Kubernetes sets 0.0.0.0 so the
     kubelet and Prometheus reach the pod IP; a NetworkPolicy admits only the monitoring namespace)."""
-    return (os.environ if environ is None else environ).get("VAULT_METRICS_HOST", "127.0.0.1")
+    return HttpEdgeSettings.from_env(environ).metrics_host
 
 
 def _answer(kind: ErrorCode) -> web.Response:

@@ -19,11 +19,11 @@ the network in clear.
 
 from __future__ import annotations
 
-import os
 import ssl
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
+
+from infra.transport_settings import KafkaSecuritySettings
 
 PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_SSL")
 MECHANISMS = ("SCRAM-SHA-512", "SCRAM-SHA-256")
@@ -33,30 +33,22 @@ class KafkaSecurityError(ValueError):
     pass
 
 
-def _value(env: Mapping[str, str], name: str) -> str:
-    path = env.get(f"{name}_FILE", "")
-    if path:
-        return Path(path).read_text(encoding="utf-8").strip()
-    return env.get(name, "")
-
-
 def kafka_security(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Keyword arguments for ``AIOKafkaProducer``, ``AIOKafkaConsumer`` and
     ``AIOKafkaAdminClient``: ``{}`` for PLAINTEXT, else ``security_protocol``, ``ssl_context`` and
     the SASL settings."""
-    env = os.environ if environ is None else environ
-    protocol = env.get("VAULT_KAFKA_SECURITY_PROTOCOL", "PLAINTEXT").upper() or "PLAINTEXT"
+    settings = KafkaSecuritySettings.from_env(environ)
+    protocol = settings.security_protocol or "PLAINTEXT"
     if protocol not in PROTOCOLS:
         raise KafkaSecurityError(f"VAULT_KAFKA_SECURITY_PROTOCOL must be one of {PROTOCOLS}")
     if protocol == "PLAINTEXT":
         return {}
-    options: dict[str, Any] = {"security_protocol": protocol, "ssl_context": _tls(env)}
+    options: dict[str, Any] = {"security_protocol": protocol, "ssl_context": _tls(settings)}
     if protocol == "SASL_SSL":
-        mechanism = env.get("VAULT_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512").upper()
+        mechanism = settings.sasl_mechanism or "SCRAM-SHA-512"
         if mechanism not in MECHANISMS:
             raise KafkaSecurityError(f"VAULT_KAFKA_SASL_MECHANISM must be one of {MECHANISMS}")
-        username = _value(env, "VAULT_KAFKA_SASL_USERNAME")
-        password = _value(env, "VAULT_KAFKA_SASL_PASSWORD")
+        username, password = settings.sasl_username, settings.sasl_password
         if not username or not password:
             raise KafkaSecurityError(
                 "SASL_SSL needs VAULT_KAFKA_SASL_USERNAME and VAULT_KAFKA_SASL_PASSWORD (or _FILE)"
@@ -69,11 +61,10 @@ def kafka_security(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     return options
 
 
-def _tls(env: Mapping[str, str]) -> ssl.SSLContext:
-    cafile = env.get("VAULT_KAFKA_SSL_CAFILE") or None
+def _tls(settings: KafkaSecuritySettings) -> ssl.SSLContext:
+    cafile = settings.ssl_cafile or None
     context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=cafile)
-    certfile = env.get("VAULT_KAFKA_SSL_CERTFILE", "")
-    keyfile = env.get("VAULT_KAFKA_SSL_KEYFILE", "")
+    certfile, keyfile = settings.ssl_certfile, settings.ssl_keyfile
     if bool(certfile) != bool(keyfile):
         raise KafkaSecurityError("VAULT_KAFKA_SSL_CERTFILE and _KEYFILE go together")
     if certfile:

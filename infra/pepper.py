@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 from collections.abc import Mapping
-from pathlib import Path
+
+import asyncpg
+
+from infra.transport_settings import AuthSettings
 
 
 class Pepper:
@@ -27,13 +29,7 @@ class Pepper:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Pepper:
-        env = os.environ if environ is None else environ
-        path = env.get("VAULT_SECRET_PEPPER_FILE", "")
-        value = (
-            Path(path).read_text(encoding="utf-8").strip()
-            if path
-            else env.get("VAULT_SECRET_PEPPER", "")
-        )
+        value = AuthSettings.from_env(environ).secret_pepper  # or VAULT_SECRET_PEPPER_FILE
         if value and len(value) < 32:
             raise ValueError("VAULT_SECRET_PEPPER must be at least 32 characters of random data")
         return cls(value.encode())
@@ -59,3 +55,14 @@ class Pepper:
         if peppered and not self.configured:
             return False
         return hmac.compare_digest(keyed if peppered else legacy, stored)
+
+
+async def pepper_rows(pool: asyncpg.Pool, pepper: Pepper, select_sql: str, update_sql: str) -> int:
+    """Convert stored legacy digests to their peppered form in one transaction; returns how many.
+    ``select_sql`` yields (id, legacy digest) rows (locked); ``update_sql`` takes (id, peppered)."""
+    if not pepper.configured:
+        raise ValueError("VAULT_SECRET_PEPPER (or VAULT_SECRET_PEPPER_FILE) is not set")
+    async with pool.acquire() as conn, conn.transaction():
+        rows = await conn.fetch(select_sql)
+        await conn.executemany(update_sql, [(row[0], pepper.wrap(bytes(row[1]))) for row in rows])
+    return len(rows)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
+from infra import errors
 from infra.kafka_security import kafka_security
 
 ReadinessCheck = Callable[[], Awaitable[None]]
@@ -16,6 +18,18 @@ ReadinessCheck = Callable[[], Awaitable[None]]
 
 
 READY = Gauge("vault_ready", "1 when the last /readyz answered READY (probed every few seconds)")
+log = logging.getLogger(__name__)
+# Unknown paths and methods answered like the services' own (Paysafe JSON, not aiohttp's text).
+_ERRORS = errors.error_middleware(
+    errors.framework_errors(
+        unknown_url=errors.UNKNOWN_URL,
+        wrong_method=errors.WRONG_METHOD,
+        too_large=errors.TOO_LARGE,
+        internal=errors.INTERNAL,
+    ),
+    internal=errors.INTERNAL,
+    log=log,
+)
 # A frozen dependency must read as DOWN within the kubelet's probe timeout, not hang the probe.
 CHECK_TIMEOUT_SECONDS = 2.5
 
@@ -64,7 +78,7 @@ def ops_app(readiness: Readiness) -> web.Application:
         body = {"status": "READY" if ready else "NOT_READY", "checks": results}
         return web.json_response(body, status=200 if ready else 503)
 
-    app = web.Application()
+    app = web.Application(middlewares=[_ERRORS])
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -51,21 +51,23 @@ def declarations(cls: type) -> list[tuple[dataclasses.Field[Any], Declaration]]:
     return [(f, f.metadata["setting"]) for f in dataclasses.fields(cls) if "setting" in f.metadata]
 
 
-def _raw(name: str) -> str | None:
-    file_path = os.environ.get(f"{name}_FILE")
+def _raw(name: str, environ: Mapping[str, str]) -> str | None:
+    file_path = environ.get(f"{name}_FILE")
     if file_path:
         return Path(file_path).read_text(encoding="utf-8").strip()
-    return os.environ.get(name)
+    return environ.get(name)
 
 
 T = TypeVar("T")
 
 
-def from_env(cls: type[T]) -> T:
-    """An instance of the settings dataclass ``cls`` from the environment."""
+def from_env(cls: type[T], environ: Mapping[str, str] | None = None) -> T:
+    """An instance of the settings dataclass ``cls`` from the environment (or ``environ``)."""
+    env = os.environ if environ is None else environ
     values: dict[str, Any] = {}
     for f, declared in declarations(cls):
-        raw = next((r for r in map(_raw, (declared.env, *declared.also)) if r is not None), None)
+        names = (declared.env, *declared.also)
+        raw = next((r for r in (_raw(name, env) for name in names) if r is not None), None)
         if raw is None:
             continue
         try:

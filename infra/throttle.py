@@ -33,6 +33,7 @@ from aiohttp import web
 from prometheus_client import Counter
 
 from infra.errors import ApiError, ErrorCode
+from infra.transport_settings import AuthSettings
 
 AUTH_FAILURES = Counter("vault_auth_failures_total", "Failed authentications", ["service"])
 AUTH_THROTTLED = Counter(
@@ -65,20 +66,12 @@ class ThrottleSettings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ThrottleSettings:
-        env = os.environ if environ is None else environ
-        d = cls()
-        try:
-            return cls(
-                window_seconds=float(env.get("VAULT_AUTH_WINDOW_SECONDS", d.window_seconds)),
-                max_failures_per_source=int(
-                    env.get("VAULT_AUTH_MAX_FAILURES_PER_SOURCE", d.max_failures_per_source)
-                ),
-                max_failures_per_key=int(
-                    env.get("VAULT_AUTH_MAX_FAILURES_PER_KEY", d.max_failures_per_key)
-                ),
-            )
-        except ValueError as exc:
-            raise ValueError(f"VAULT_AUTH_* limits must be numbers: {exc}") from None
+        auth = AuthSettings.from_env(environ)
+        return cls(
+            window_seconds=auth.window_seconds,
+            max_failures_per_source=auth.max_failures_per_source,
+            max_failures_per_key=auth.max_failures_per_key,
+        )
 
 
 @dataclass

@@ -11,7 +11,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from events.crypto import Keyring
+from infra import transport_settings
 from infra.logs import configure_logging
+from infra.settings import from_env as declared_from_env
+from infra.settings import redacted
 from service.settings import ConfigError, Settings
 from service.tokens.keyring import KeyringError
 from service.tokens.settings import TokenServiceSettings
@@ -30,9 +33,17 @@ def _keyring(settings: Settings) -> Keyring:
 
 def config_lines(settings: Settings, token_settings: TokenServiceSettings) -> list[str]:
     """``vault config``: both services' effective settings (the token service's under
-    ``tokens.``), secrets redacted."""
-    return [f"{name}={value}" for name, value in settings.redacted().items()] + [
-        f"tokens.{name}={value}" for name, value in token_settings.redacted().items()
+    ``tokens.``, the security and transport settings both read under ``http.``, ``auth.``, ``db.``, ``kafka.``), secrets
+    redacted."""
+    shared = [
+        f"{concern}.{name}={value}"
+        for concern, cls in transport_settings.SHARED.items()
+        for name, value in redacted(declared_from_env(cls)).items()
+    ]
+    return [
+        *(f"{name}={value}" for name, value in settings.redacted().items()),
+        *(f"tokens.{name}={value}" for name, value in token_settings.redacted().items()),
+        *shared,
     ]
 
 
@@ -79,6 +90,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     bound.add_argument(
         "--all-merchants", action="store_true", help="a platform-wide client (the vault API)"
     )
+    csub.add_parser("pepper", help="convert stored SHA-256 client digests to peppered HMACs")
     client_revoke = csub.add_parser(
         "revoke", help="revoke a client (every replica within VAULT_TOKENS_CLIENT_CACHE_SECONDS)"
     )
@@ -200,6 +212,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             token_settings = TokenServiceSettings.from_env()
             if args.action == "clients" and args.client_action == "revoke":
                 return await tokens.revoke_service_client(token_settings, args.client_id)
+            if args.action == "clients" and args.client_action == "pepper":
+                return await tokens.pepper_service_clients(token_settings)
             if args.action == "clients":
                 await tokens.create_service_client(
                     token_settings,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from infra.pepper import Pepper
+from infra.pepper import Pepper, pepper_rows
 from infra.sqlfiles import load_sql
 
 _REVOKE = load_sql("service", "queries/api_key_revoke.sql")
@@ -21,11 +21,4 @@ async def revoke_key(pool: asyncpg.Pool, key_id: str) -> bool:
 async def pepper_keys(pool: asyncpg.Pool, pepper: Pepper) -> int:
     """Convert every legacy SHA-256 digest to its peppered form (``infra.pepper``); returns how
     many. Idempotent; run it after every replica has the pepper."""
-    if not pepper.configured:
-        raise ValueError("VAULT_SECRET_PEPPER (or VAULT_SECRET_PEPPER_FILE) is not set")
-    async with pool.acquire() as conn, conn.transaction():
-        rows = await conn.fetch(_UNPEPPERED)
-        await conn.executemany(
-            _PEPPER, [(row["key_id"], pepper.wrap(bytes(row["secret_sha256"]))) for row in rows]
-        )
-    return len(rows)
+    return await pepper_rows(pool, pepper, _UNPEPPERED, _PEPPER)

@@ -14,6 +14,8 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
+from infra.outages import DEPENDENCY_UNAVAILABLE
+from infra.throttle import TOO_MANY_FAILURES
 from service.api import errors
 from service.api import openapi_schemas as schemas
 from service.api.errors import ErrorCode, FieldError, PaysafeError
@@ -96,6 +98,8 @@ def _error_response(kinds: list[ErrorCode], profile_url: str) -> dict[str, Any]:
         headers["WWW-Authenticate"] = _ref("headers", "WWW-Authenticate")
     if status == 405:
         headers["Allow"] = _ref("headers", "Allow")
+    if status in (429, 503):
+        headers["Retry-After"] = _ref("headers", "Retry-After")
     return {
         "description": " | ".join(f"{k.code}: {k.message}" for k in kinds),
         "headers": headers,
@@ -128,9 +132,15 @@ def _success(reply: Reply) -> dict[str, Any]:
     }
 
 
+# What any authenticated operation may answer besides its own errors: the authentication itself
+# reads the database (503 1099 while it is unavailable) and counts failures (429 5599).
+_AUTHENTICATED = (TOO_MANY_FAILURES, DEPENDENCY_UNAVAILABLE)
+
+
 def _responses(operation: Operation, profile_url: str) -> dict[str, Any]:
     by_status: dict[int, list[ErrorCode]] = {}
-    for kind in (*operation.errors, errors.INTERNAL):
+    shared = () if operation.security == "public" else _AUTHENTICATED
+    for kind in (*operation.errors, *shared, errors.INTERNAL):
         if kind not in by_status.setdefault(kind.http_status, []):
             by_status[kind.http_status].append(kind)
     failures = {

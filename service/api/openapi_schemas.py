@@ -65,7 +65,8 @@ class SearchResult(msgspec.Struct):
 
 class Link(msgspec.Struct):
     rel: Annotated[str, Meta(examples=["errorinfo", "existing_entity"])]
-    href: Annotated[str, Meta(extra_json_schema={"format": "uri"})]
+    # Relative (a path) unless VAULT_PUBLIC_BASE_URL is set: never built from the Host header.
+    href: Annotated[str, Meta(extra_json_schema={"format": "uri-reference"})]
 
 
 class FieldError(msgspec.Struct):
@@ -167,17 +168,29 @@ PARAMETERS: dict[str, Any] = {
         "sepaBankAccounts for the bank kinds.",
         "style": "form",
         "explode": False,
-        "schema": {"type": "array", "items": {"type": "string", "enum": list(FIELDS)}},
+        # Any text: names outside the list are ignored, not refused.
+        "schema": {"type": "array", "items": {"type": "string", "examples": list(FIELDS)}},
     },
     "X-Request-Id": {
         "name": "X-Request-Id",
         "in": "header",
-        "description": "Echoed back and logged; a new id is made when absent or invalid.",
-        "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,64}$"},
+        "description": "Echoed back and logged when it is 1 to 64 of A-Z a-z 0-9 . _ : -; "
+        "otherwise (or when absent) a new id is made: any value is accepted.",
+        "schema": {"type": "string", "examples": ["req-4f2a9c"]},
     },
 }
 HEADERS: dict[str, Any] = {
-    "Location": _header("Absolute URL of the new resource.", format="uri"),
+    "Location": _header(
+        "URL of the new resource: VAULT_PUBLIC_BASE_URL + path, or the path alone (a relative "
+        "reference, RFC 9110 §10.2.2) when no public base URL is configured.",
+        format="uri-reference",
+    ),
+    "Retry-After": {
+        "description": "Seconds to wait before retrying (429: until the failure window ends; "
+        "503: while the dependency is unavailable).",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[0-9]+$"},
+    },
     "WWW-Authenticate": _header('Always Basic realm="authSecurity".'),
     "Allow": _header("The methods the path supports, comma-separated."),
     "X-Request-Id": _header("The request's id, as logged."),
@@ -220,6 +233,9 @@ and masked data only.
 * **Errors** always have a JSON body (schema `Error`) and the code in `X-Application-Status-Code`.
   A method a path does not list answers 405 5281 with an `Allow` header
   (`#/components/responses/MethodNotAllowed`); a URL that matches no path answers 404 5273
-  (`#/components/responses/UnknownUrl`). Authentication is checked first.
+  (`#/components/responses/UnknownUrl`). Authentication is checked first: missing credentials
+  answer 401 5280, wrong or ambiguous ones (two `Authorization` headers) 401 5279; after too many
+  failures from one address or for one key id, 429 5599 with `Retry-After`. While the database is
+  unavailable any authenticated operation answers 503 1099 with `Retry-After`.
 * **Absent fields** are omitted from responses, never `null`.
 """

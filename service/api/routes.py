@@ -92,8 +92,9 @@ ROOT = (
 _PROFILE = Reply(schema="Profile", description="The profile.")
 _ADDRESS = Reply(schema="Address", description="The address.")
 _LOCATION_UNLESS_CARD = {
-    "description": "Absolute URL of the new profile; absent when the body had a `card`.",
-    "schema": {"type": "string", "format": "uri"},
+    "description": "URL of the new profile (see the Location header); absent when the body had "
+    "a `card`.",
+    "schema": {"type": "string", "format": "uri-reference"},
 }
 
 

@@ -26,6 +26,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 Schema = dict[str, Any]
 SCHEMA_REF = "#/components/schemas/{name}"
+_NO_NUL = "^[^\\u0000]*$"
 
 
 def _documented(schema: Schema, about: str, extra: Mapping[str, Any]) -> Schema:
@@ -57,8 +58,8 @@ class Text:
         schema: Schema = {"type": "string", "maxLength": self.max_len}
         if self.required:
             schema["minLength"] = self.min_len
-        if self.pattern is not None:
-            schema["pattern"] = anchored(self.pattern.pattern)
+        # NUL is refused (PostgreSQL text cannot hold it); the patterns already exclude it.
+        schema["pattern"] = _NO_NUL if self.pattern is None else anchored(self.pattern.pattern)
         return _documented(schema, self.about, self.extra)
 
 

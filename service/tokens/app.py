@@ -6,6 +6,7 @@ method, route template, status and duration only.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -19,8 +20,14 @@ from infra.errors import error_middleware
 from infra.http import basic_credentials
 from infra.http import request_context as request_context_for
 from infra.probes import Readiness
-from infra.throttle import FailureLimiter, client_address
-from service.tokens import contract, keyops, ledger, updater
+from infra.throttle import (
+    FailedLogins,
+    FailedLoginTally,
+    FailureLimiter,
+    ThrottleSettings,
+    client_address,
+)
+from service.tokens import audit, contract, keyops, ledger, updater
 from service.tokens import errors as e
 from service.tokens.audit import AuditOutbox
 from service.tokens.clients import Caller, ClientAuthenticator
@@ -36,6 +43,7 @@ STORE = web.AppKey("token_store", TokenStore)
 AUTHENTICATOR = web.AppKey("token_authenticator", ClientAuthenticator)
 KEYRING = web.AppKey("token_keyring", TokenKeyring)
 ROUTES = web.AppKey("token_routes", list[Route])
+FAILED_LOGINS = web.AppKey("token_failed_logins", FailedLoginTally)
 CALLER = web.RequestKey("caller", Caller)
 RESOLVE_PATH = f"{PREFIX}/resolve"
 OPENAPI_PATH = f"{PREFIX}/openapi.json"
@@ -64,13 +72,30 @@ async def authentication(request: web.Request, handler: Handler) -> web.StreamRe
             client_address(request), credentials[0], authenticate, *credentials
         )
     if caller is None:
-        if request.method == "POST" and request.path == RESOLVE_PATH:
-            claimed = credentials[0] if credentials and credentials[0] else None
-            await request.app[STORE].audit_refusal(claimed, None, None, None, "unauthenticated")
+        # Audited per source and window (audit_failed_logins), not per failure.
+        claimed = credentials[0] if credentials and credentials[0] else None
+        request.app[FAILED_LOGINS].add(client_address(request), claimed)
         kind = e.MISSING_CREDENTIALS if credentials is None else e.INVALID_CREDENTIALS
         raise ApiError(kind, headers=_WWW_AUTHENTICATE)
     request[CALLER] = caller
     return await handler(request)
+
+
+async def write_failed_logins(app: web.Application, tally: FailedLogins) -> None:
+    store = app[STORE]
+    async with store.pool.acquire() as conn:
+        await store.outbox.write(conn, audit.failed_logins(tally))
+
+
+async def audit_failed_logins(app: web.Application, stop: asyncio.Event) -> None:
+    """Until ``stop``: one audit record per source with failed logins, every throttle window
+    (``VAULT_AUTH_WINDOW_SECONDS``), and a last one at the end."""
+
+    async def write(tally: FailedLogins) -> None:
+        await write_failed_logins(app, tally)
+
+    window = ThrottleSettings.from_env().window_seconds
+    await app[FAILED_LOGINS].run(stop, write, window)
 
 
 def _require(request: web.Request, scope: str) -> Caller:
@@ -251,7 +276,7 @@ async def keys(request: web.Request) -> web.Response:
     )
 
 
-async def audit(request: web.Request) -> web.Response:
+async def access_ledger(request: web.Request) -> web.Response:
     caller = _require(request, "audit")
     query = ledger.parse_query(dict(request.query))
     if not caller.acts_for(query.merchant_id):
@@ -308,7 +333,7 @@ ROUTE_TABLE: list[Route] = [
     ),
     Route("GET", f"{PREFIX}/keys", keys, "KEK usage", "keys", 200, None, contract.Keys),
     Route(
-        "GET", f"{PREFIX}/audit", audit, "The access ledger of a merchant, newest first", "audit",
+        "GET", f"{PREFIX}/audit", access_ledger, "The access ledger of a merchant, newest first", "audit",
         200, None, contract.AccessLedger, ("400",), ledger.QUERY,
     ),
     Route(
@@ -328,6 +353,7 @@ def create_app(
     )
     app[KEYRING] = keyring
     app[ROUTES] = ROUTE_TABLE
+    app[FAILED_LOGINS] = FailedLoginTally()
     ready = readiness or Readiness()
 
     async def resources(app: web.Application) -> AsyncIterator[None]:

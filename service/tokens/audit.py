@@ -28,6 +28,7 @@ from infra.db import ssl_options
 from infra.kafka_security import kafka_security
 from infra.sqlfiles import load_sql
 from infra.supervision import LoopHealth, keep_running, sleep_or_stop
+from infra.throttle import FailedLogins
 from service.tokens import contract, metrics
 from service.tokens.sealing import token_fingerprint
 
@@ -46,6 +47,9 @@ TOKENIZED = "InstrumentTokenized"
 UPDATED = "InstrumentUpdated"
 DELETED = "InstrumentDeleted"
 REDEEMED = "SingleUseTokenRedeemed"
+# One per source address and throttle window, with the number of failed logins (infra.throttle's
+# FailedLoginTally): one record per failure made failed logins a cheap way to flood the audit log.
+AUTHENTICATION_FAILED = "AuthenticationFailed"
 
 
 # One row of the access ledger, as written and as read back (GET /tokens/v1/audit).
@@ -66,6 +70,8 @@ def event(
     outcome: str = "success",
     reason: str | None = None,
     new_token: str | None = None,
+    source: str | None = None,
+    attempts: int | None = None,
 ) -> AuditEvent:
     return AuditEvent(
         event_id=str(uuid.uuid4()),
@@ -79,6 +85,23 @@ def event(
         outcome=outcome,
         reason=reason,
         new_token_fingerprint=token_fingerprint(new_token) if new_token else None,
+        source=sanitized(source, 64),
+        attempts=attempts,
+    )
+
+
+def failed_logins(tally: FailedLogins) -> AuditEvent:
+    """A source's failed logins in one throttle window; ``clientId`` is the last id it claimed."""
+    return event(
+        AUTHENTICATION_FAILED,
+        merchant_id=None,
+        token=None,
+        kind=None,
+        client_id=tally.claimed_id,
+        outcome="refused",
+        reason="unauthenticated",
+        source=tally.source,
+        attempts=tally.count,
     )
 
 

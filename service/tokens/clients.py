@@ -2,16 +2,15 @@
 Basic auth.
 
 Same pattern as the vault's merchant API keys: the secret is 256 random bits we generate, stored as
-SHA-256, compared in constant time. A client is bound to merchants (or, explicitly, to all of
+a keyed hash with the server-side pepper (``infra.pepper``; legacy rows as SHA-256 until
+``vault tokens clients pepper`` converts them), compared in constant time. A client is bound to merchants (or, explicitly, to all of
 them): it is refused, like an unknown token, for any other merchant. What a replica read about a
-client is cached for ``ttl`` seconds, so a revocation or a new binding takes effect on every
-replica within that time.
+client (or that there is no such client) is cached for ``ttl`` seconds, so a revocation or a new
+binding takes effect on every replica within that time.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 import time
 import uuid
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from infra.pepper import Pepper, pepper_rows
 from infra.sqlfiles import load_sql
 
 SCOPES = ("tokenize", "detokenize", "keys", "audit", "reconcile")
@@ -28,6 +28,8 @@ _LOOKUP = load_sql("service.tokens", "queries/client_lookup.sql")
 _INSERT = load_sql("service.tokens", "queries/client_insert.sql")
 _BIND = load_sql("service.tokens", "queries/client_bind.sql")
 _REVOKE = load_sql("service.tokens", "queries/client_revoke.sql")
+_UNPEPPERED = load_sql("service.tokens", "queries/clients_unpeppered.sql")
+_PEPPER = load_sql("service.tokens", "queries/client_pepper.sql")
 
 
 @dataclass(frozen=True)
@@ -50,10 +52,6 @@ class IssuedClient:
     all_merchants: bool = False
 
 
-def _digest(secret: str) -> bytes:
-    return hashlib.sha256(secret.encode()).digest()
-
-
 async def create_client(
     pool: asyncpg.Pool,
     name: str,
@@ -61,6 +59,7 @@ async def create_client(
     *,
     merchants: Sequence[uuid.UUID] = (),
     all_merchants: bool = False,
+    pepper: Pepper | None = None,
 ) -> IssuedClient:
     unknown = set(scopes) - set(SCOPES)
     if unknown or not scopes:
@@ -71,8 +70,9 @@ async def create_client(
     bound = tuple(dict.fromkeys(merchants))
     client_id = f"tsc-{secrets.token_hex(8)}"
     secret = f"T-{secrets.token_urlsafe(32)}"
+    digest, peppered = (pepper or Pepper.from_env()).digest(secret)
     async with pool.acquire() as conn, conn.transaction():
-        await conn.execute(_INSERT, client_id, name, list(ordered), _digest(secret), all_merchants)
+        await conn.execute(_INSERT, client_id, name, list(ordered), digest, all_merchants, peppered)
         await conn.execute(_BIND, client_id, list(bound))
     return IssuedClient(client_id, secret, ordered, bound, all_merchants)
 
@@ -82,36 +82,66 @@ async def revoke_client(pool: asyncpg.Pool, client_id: str) -> bool:
     return str(await pool.execute(_REVOKE, client_id)) == "UPDATE 1"
 
 
+async def pepper_clients(pool: asyncpg.Pool, pepper: Pepper) -> int:
+    """Convert every legacy SHA-256 client digest to its peppered form; returns how many.
+    Idempotent; run it after every replica has the pepper."""
+    return await pepper_rows(pool, pepper, _UNPEPPERED, _PEPPER)
+
+
 @dataclass(frozen=True)
 class _Known:
     until: float
-    caller: Caller
+    caller: Caller | None  # None: no such (unrevoked) client
     digest: bytes
+    peppered: bool
+
+
+_NO_DIGEST = b"\0" * 32
 
 
 class ClientAuthenticator:
-    def __init__(self, pool: asyncpg.Pool, ttl: float = 30.0) -> None:
+    """An unknown client id and a wrong secret take the same path: one cache or database lookup
+    (the query always returns one row), both digests computed and one compared in constant time
+    (an unknown id against a dummy), and unknown ids cached like known ones (at most
+    ``max_cached`` entries, oldest dropped first), so timing does not tell whether an id exists."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        ttl: float = 30.0,
+        *,
+        pepper: Pepper | None = None,
+        max_cached: int = 100_000,
+    ) -> None:
         self._pool = pool
         self._ttl = ttl
+        self._pepper = pepper or Pepper.from_env()
+        self._max_cached = max_cached
         self._cache: dict[str, _Known] = {}
 
     async def authenticate(self, client_id: str, secret: str) -> Caller | None:
+        known = await self._known(client_id)
+        matches = self._pepper.matches(secret, known.digest, known.peppered)
+        return known.caller if matches and secret else None
+
+    async def _known(self, client_id: str) -> _Known:
         now = time.monotonic()
         known = self._cache.get(client_id)
         if known is None or known.until < now:
             row = await self._pool.fetchrow(_LOOKUP, client_id)
-            if row is None:
-                self._cache.pop(client_id, None)
-                hmac.compare_digest(_digest(secret), b"\0" * 32)
-                return None
-            caller = Caller(
-                client_id,
-                frozenset(row["scopes"]),
-                frozenset(row["merchants"]),
-                row["all_merchants"],
-            )
-            known = _Known(now + self._ttl, caller, bytes(row["secret_sha256"]))
+            if row["scopes"] is None:
+                known = _Known(now + self._ttl, None, _NO_DIGEST, self._pepper.configured)
+            else:
+                caller = Caller(
+                    client_id,
+                    frozenset(row["scopes"]),
+                    frozenset(row["merchants"]),
+                    row["all_merchants"],
+                )
+                digest = bytes(row["secret_sha256"])
+                known = _Known(now + self._ttl, caller, digest, row["secret_peppered"])
+            self._cache.pop(client_id, None)
             self._cache[client_id] = known
-        if not hmac.compare_digest(_digest(secret), known.digest):
-            return None
-        return known.caller
+            if len(self._cache) > self._max_cached:
+                del self._cache[next(iter(self._cache))]
+        return known

@@ -304,6 +304,9 @@ class Access(_Wire, frozen=True):
     outcome: str
     reason: str | None
     new_token_fingerprint: str | None = None
+    # AuthenticationFailed: the source address and how many failures it made in the window.
+    source: str | None = None
+    attempts: int | None = None
 
 
 class AccessLedger(_Wire, frozen=True):

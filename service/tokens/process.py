@@ -14,12 +14,13 @@ from events.topics import ensure_topic
 from infra.db import ssl_options
 from infra.http_server import metrics_host
 from infra.lifecycle import Site, run_process
+from infra.pepper import Pepper
 from infra.probes import Readiness, kafka_check
 from infra.supervision import sleep_or_stop
 from service.tokens import keyops
-from service.tokens.app import STORE, create_app
+from service.tokens.app import STORE, audit_failed_logins, create_app
 from service.tokens.audit import AuditOutbox, AuditPublisher, PublisherSettings
-from service.tokens.clients import create_client, revoke_client
+from service.tokens.clients import create_client, pepper_clients, revoke_client
 from service.tokens.keyring import TokenKeyring
 from service.tokens.sealing import RecordCipher
 from service.tokens.settings import TokenServiceSettings
@@ -62,13 +63,16 @@ async def run_tokens(settings: TokenServiceSettings) -> None:
     async def purge(stop: asyncio.Event) -> None:
         await purge_expired_until_stopped(app, settings.single_use_purge_seconds, stop)
 
+    async def failed_logins(stop: asyncio.Event) -> None:
+        await audit_failed_logins(app, stop)
+
     await run_process(
         "tokens",
         readiness,
         metrics_host=METRICS_HOST,
         metrics_port=settings.metrics_port,
         sites=[Site(app, settings.host, settings.port)],
-        loops=[publisher.run, purge],
+        loops=[publisher.run, purge, failed_logins],
         grace_seconds=settings.shutdown_grace_seconds,
         drain_seconds=settings.shutdown_drain_seconds,
     )
@@ -130,6 +134,19 @@ async def revoke_service_client(settings: TokenServiceSettings, client_id: str) 
         f"revoked {client_id}; every replica refuses it within "
         f"{settings.client_cache_seconds:g} s (VAULT_TOKENS_CLIENT_CACHE_SECONDS)"
     )
+    return 0
+
+
+async def pepper_service_clients(settings: TokenServiceSettings) -> int:
+    pool = await _pool(settings)
+    try:
+        count = await pepper_clients(pool, Pepper.from_env())
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    finally:
+        await pool.close()
+    print(f"peppered {count} service-client secret digest(s)")
     return 0
 
 

@@ -16,5 +16,6 @@ TOKEN_MIGRATIONS: tuple[tuple[str, str], ...] = tuple(
         "audit_ledger",
         "network_updates",
         "reconciliation",
+        "service_clients_pepper",
     )
 )

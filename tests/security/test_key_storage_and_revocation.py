@@ -1,5 +1,6 @@
-"""API keys: `vault merchants revoke` stops a key on every replica within the cache time; secrets
-are stored as peppered HMACs, and legacy SHA-256 rows are converted without knowing any secret."""
+"""API keys and token-service clients: `vault merchants revoke` stops a key on every replica within
+the cache time; secrets are stored as peppered HMACs, and legacy SHA-256 rows are converted without
+knowing any secret (`vault merchants pepper`, `vault tokens clients pepper`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import asyncio
 import hashlib
 import hmac
 import time
+import uuid
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -15,9 +17,11 @@ import pytest
 
 from events.crypto import Keyring
 from infra.pepper import Pepper
+from service.admin.migrations import migrate
 from service.api.app import create_app
 from service.api.auth import IssuedKey, issue_api_key
 from service.settings import Settings
+from service.tokens.clients import ClientAuthenticator, create_client
 from tests.conftest import serve
 from tests.processes import vault_cli
 
@@ -87,3 +91,81 @@ async def test_legacy_digests_are_peppered_in_place_and_keep_working(
     assert await _status(replicas[1], legacy) == 404  # replica 1 had not cached it
     wrong = IssuedKey(legacy.merchant_id, legacy.key_id, legacy.secret + "x", "server")
     assert await _status(replicas[1], wrong) == 401
+
+
+@pytest.fixture
+async def own_database(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[str]:
+    """A database of its own: the conversion rewrites every row, and the suite's session-wide
+    token service (no pepper) must keep authenticating its clients."""
+    name = f"pepper_{uuid.uuid4().hex[:10]}"
+    await pool.execute(f'CREATE DATABASE "{name}"')
+    url = f"{settings.database_url.rsplit('/', 1)[0]}/{name}"
+    await migrate(url)
+    yield url
+    await pool.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+async def test_client_secrets_are_peppered_and_legacy_ones_converted_by_the_cli(
+    own_database: str, process_env: dict[str, str]
+) -> None:
+    pepper = Pepper(PEPPER.encode())
+    pool = await asyncpg.create_pool(own_database, min_size=1, max_size=2)
+    assert pool is not None
+    try:
+        new = await create_client(pool, "new", ["detokenize"], all_merchants=True, pepper=pepper)
+        legacy = await create_client(
+            pool, "old", ["tokenize"], all_merchants=True, pepper=Pepper(b"")
+        )
+        query = (
+            "SELECT secret_sha256, secret_peppered FROM tokens.service_clients WHERE client_id = $1"
+        )
+        stored, peppered = await pool.fetchrow(query, new.client_id)
+        digest = hashlib.sha256(new.secret.encode()).digest()
+        assert (
+            peppered and bytes(stored) == hmac.new(PEPPER.encode(), digest, hashlib.sha256).digest()
+        )
+        assert not (await pool.fetchrow(query, legacy.client_id))["secret_peppered"]
+        assert await ClientAuthenticator(pool, pepper=pepper).authenticate(
+            legacy.client_id, legacy.secret
+        )
+
+        env = {**process_env, "DATABASE_URL": own_database}
+        code, _, err = await vault_cli(env, "tokens", "clients", "pepper")
+        assert code == 1 and "VAULT_SECRET_PEPPER" in err
+        code, out, err = await vault_cli(
+            {**env, "VAULT_SECRET_PEPPER": PEPPER}, "tokens", "clients", "pepper"
+        )
+        assert code == 0 and "peppered 1 " in out, err
+        assert (await pool.fetchrow(query, legacy.client_id))["secret_peppered"]
+
+        authenticator = ClientAuthenticator(pool, pepper=pepper)
+        for client in (new, legacy):
+            caller = await authenticator.authenticate(client.client_id, client.secret)
+            assert caller is not None and caller.client_id == client.client_id
+            assert await authenticator.authenticate(client.client_id, client.secret + "x") is None
+        # Without the pepper a peppered row authenticates no one.
+        assert (
+            await ClientAuthenticator(pool, pepper=Pepper(b"")).authenticate(
+                new.client_id, new.secret
+            )
+            is None
+        )
+    finally:
+        await pool.close()
+
+
+async def test_unknown_client_ids_are_cached_like_known_ones(pool: asyncpg.Pool) -> None:
+    authenticator = ClientAuthenticator(pool, ttl=3600)
+    issued = await create_client(pool, "late", ["tokenize"], all_merchants=True)
+    unknown = f"tsc-{uuid.uuid4().hex[:16]}"
+    assert await authenticator.authenticate(unknown, issued.secret) is None
+    # The id now exists: the cached "no such client" still answers until it expires.
+    await pool.execute(
+        "UPDATE tokens.service_clients SET client_id = $1 WHERE client_id = $2",
+        unknown,
+        issued.client_id,
+    )
+    assert await authenticator.authenticate(unknown, issued.secret) is None
+    assert (
+        await ClientAuthenticator(pool, ttl=3600).authenticate(unknown, issued.secret) is not None
+    )

@@ -1,4 +1,5 @@
-"""Every answer of both services says nosniff and names no server software version."""
+"""Every answer of both services says nosniff and names no server software version; the ops
+port's own 404 and 405 are Paysafe JSON."""
 
 from __future__ import annotations
 
@@ -55,11 +56,20 @@ async def test_ops_port_answers_and_binds_to_loopback_by_default(
     host, port = runner.addresses[0][:2]
     try:
         assert host == "127.0.0.1"
-        async with (
-            aiohttp.ClientSession() as session,
-            session.get(f"http://{host}:{port}/metrics") as response,
-        ):
-            assert response.status == 200
-            _check(dict(response.headers))
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"http://{host}:{port}/metrics") as response:
+                assert response.status == 200
+                _check(dict(response.headers))
+            # Its own refusals are Paysafe JSON like every other answer.
+            for method, path, status, code in (
+                ("GET", "/nowhere", 404, "5273"),
+                ("POST", "/healthz", 405, "5281"),
+            ):
+                async with session.request(method, f"http://{host}:{port}{path}") as response:
+                    assert response.status == status
+                    assert response.content_type == "application/json"
+                    assert response.headers["X-Application-Status-Code"] == code
+                    assert (await response.json())["error"]["code"] == code
+                    _check(dict(response.headers))
     finally:
         await runner.cleanup()

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from infra.settings import ConfigError, docs_table
+from infra.transport_settings import SHARED
 from service.cli import config_lines, main
 from service.settings import Settings
 from service.tokens.settings import TokenServiceSettings
@@ -15,7 +16,7 @@ from service.tokens.settings import TokenServiceSettings
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
 
 
-@pytest.mark.parametrize("settings", [Settings, TokenServiceSettings])
+@pytest.mark.parametrize("settings", [Settings, TokenServiceSettings, *SHARED.values()])
 def test_the_docs_list_every_declared_setting(settings: type) -> None:
     # Regenerate with infra.settings.docs_table when this fails.
     assert docs_table(settings) in DOCS.read_text(encoding="utf-8")
@@ -52,6 +53,20 @@ def test_vault_config_prints_both_services_with_secrets_redacted(
     assert "tokens.keks=<redacted>" in out and "tokens_client_secret=<redacted>" in out
     assert "tokens.port=8081" in out and "api_port=8080" in out
     assert "hunter2" not in out and "c2VjcmV0" not in out and "T-secret" not in out
+
+
+def test_vault_config_prints_the_shared_security_settings_with_secrets_redacted(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    pepper = tmp_path / "pepper"
+    pepper.write_text("p" * 40 + "\n", encoding="utf-8")
+    monkeypatch.setenv("VAULT_SECRET_PEPPER_FILE", str(pepper))
+    monkeypatch.setenv("VAULT_KAFKA_SASL_PASSWORD", "scram-secret")
+    monkeypatch.setenv("VAULT_HTTP_MAX_CONNECTIONS", "17")
+    out = config_lines(Settings.from_env(), TokenServiceSettings.from_env())
+    assert "auth.secret_pepper=<redacted>" in out and "kafka.sasl_password=<redacted>" in out
+    assert "http.max_connections=17" in out and "db.ssl_mode=" in out
+    assert not any("p" * 40 in line or "scram-secret" in line for line in out)
 
 
 def test_a_token_service_client_must_be_bound_to_merchants() -> None:

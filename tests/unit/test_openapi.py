@@ -285,12 +285,19 @@ def _calls_the_token_service(handler: Handler) -> bool:
     return reaches(handler)
 
 
-def test_operations_that_call_the_token_service_document_503() -> None:
+def test_operations_document_their_503s_and_429_with_retry_after() -> None:
+    """1000: the token service is unavailable (operations that call it); 1099: the database is
+    (every authenticated operation: authentication reads it); 429 5599: failed logins."""
     for method, path, operation in _operations():
-        documented = "503" in operation["responses"]
-        assert documented == _calls_the_token_service(ROUTES[(method, path)]), f"{method} {path}"
-        if documented:
-            assert _codes(operation["responses"]["503"]) == ["1000"], f"{method} {path}"
+        responses = operation["responses"]
+        authenticated = operation.get("security", DOC["security"]) != []
+        expected = ["1000"] if _calls_the_token_service(ROUTES[(method, path)]) else []
+        expected += ["1099"] if authenticated else []
+        documented = _codes(responses["503"]) if "503" in responses else []
+        assert documented == expected, f"{method} {path}"
+        assert ("429" in responses) == authenticated, f"{method} {path}"
+        for status in {"429", "503"} & set(responses):
+            assert responses[status]["headers"]["Retry-After"], f"{method} {path} {status}"
 
 
 def test_every_error_code_the_api_defines_is_documented() -> None:
@@ -628,6 +635,7 @@ BANK_SAMPLES: dict[str, dict[str, list[Any]]] = {
         "bic": ["ABNANL2AXXX", "ABNANL2", "ABNANL2AXX", "abnanl2a"],
     },
 }
+NO_NUL = "^[^\\u0000]*$"
 CHECKSUMMED = {"cardNum", "iban"}  # Luhn and mod-97: in the descriptions
 
 
@@ -642,9 +650,11 @@ def _probes(name: str, base: dict[str, Any], samples: dict[str, list[Any]]) -> I
         elif "enum" in prop:
             yield from ({**base, field: value} for value in [*prop["enum"], "NOPE"])
         elif prop.get("type") == "string":
-            assert "pattern" not in prop and field not in CHECKSUMMED, f"{name}.{field}: samples"
+            free_text = prop.get("pattern") == NO_NUL  # any text but NUL
+            assert free_text and field not in CHECKSUMMED, f"{name}.{field}: samples"
             high, low = prop["maxLength"], prop.get("minLength", 1)
             yield from ({**base, field: "x" * n} for n in {high, high + 1, low, low - 1} if n > 0)
+            yield {**base, field: "x\x00"}
         else:  # flags are tolerant ("true"); nested objects need samples
             assert prop.get("type") == "boolean", f"{name}.{field}: samples"
 
@@ -875,7 +885,7 @@ def test_the_mandate_schema_describes_rendered_mandates() -> None:
 
 
 def test_the_profile_schema_describes_profiles_with_their_instruments() -> None:
-    documented = set(DOC["components"]["parameters"]["fields"]["schema"]["items"]["enum"])
+    documented = set(DOC["components"]["parameters"]["fields"]["schema"]["items"]["examples"])
     assert documented == {"addresses", "cards", *views.BANK_FIELDS}
     assert set(SCHEMAS["Profile"]["properties"]) >= PROFILE_COLLECTIONS
     document = render_profile(_state())

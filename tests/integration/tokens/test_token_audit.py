@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 
-from tests.integration.tokens.conftest import CARD, TokenService, card, wait_for_audit
+from tests.integration.tokens.conftest import CARD, TokenService, card
 from tests.support import wait_until as wait_for
 
 
@@ -70,13 +70,3 @@ async def test_every_resolve_is_audited_once(token_service: TokenService) -> Non
         assert record["eventId"] and record["occurredAt"] and record["clientId"]
     raw = [str(r) for r in await token_service.audit_records()]
     assert not any(CARD in text for text in raw)
-
-
-async def test_unauthenticated_resolve_is_audited(token_service: TokenService) -> None:
-    claimed = f"tsc-{uuid.uuid4().hex[:8]}"
-    wrong = await token_service.client(credentials=(claimed, "T-x"))
-    reply = await wrong.resolve(uuid.uuid4(), "Cwhatever")
-    assert reply.code == "5279"
-    records = await wait_for_audit(token_service, 1, reason="unauthenticated")
-    assert len(records) == 1
-    assert (records[0]["merchantId"], records[0]["clientId"]) == ("unknown", claimed)

@@ -1,15 +1,24 @@
 """Issue 10 at the token service, each attack over the real HTTP path: merchant-bound clients,
-revocation, terminal statuses, malformed resolves audited, invalid UTF-8 answered 400 5023."""
+revocation, terminal statuses, malformed resolves audited, invalid UTF-8 answered 400 5023,
+failed logins audited once per source and window."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import uuid
 from typing import Any
 
+import aiohttp
 import asyncpg
 import pytest
 
+from events.topics import ensure_topic
+from service.tokens import app as token_app
 from service.tokens.clients import create_client, revoke_client
+from service.tokens.process import keyring_from
+from service.tokens.settings import TokenServiceSettings
+from tests.conftest import serve
 from tests.integration.tokens.conftest import TokenService, card
 
 ACH = {
@@ -191,3 +200,48 @@ async def test_a_nul_in_a_path_token_is_an_unknown_token(token_service: TokenSer
     ):
         reply = await vault.request(method, path, body)
         assert (reply.status, reply.code) == (404, "5500"), path
+
+
+async def test_failed_logins_are_audited_once_per_source_with_their_count(
+    token_settings: TokenServiceSettings, pool: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(token_app, "_LIMITER", token_app.FailureLimiter("token-service"))
+    # The rows go to the default topic, which every test's publisher then sends to.
+    await ensure_topic(
+        token_settings.kafka_bootstrap_servers,
+        token_settings.audit_topic,
+        partitions=1,
+        replication_factor=1,
+    )
+    app = token_app.create_app(token_settings, keyring_from(token_settings))
+    runner, url = await serve(app)
+    stop = asyncio.Event()
+    auditing = asyncio.create_task(token_app.audit_failed_logins(app, stop))
+    claimed = f"tsc-{uuid.uuid4().hex[:8]}"
+    try:
+        auth = {"Authorization": aiohttp.encode_basic_auth(claimed, "T-wrong")}
+        async with aiohttp.ClientSession(headers=auth) as session:
+            for path in ("/tokens/v1/resolve", "/tokens/v1/instruments") * 3:
+                async with session.post(url + path, json={}) as response:
+                    assert response.status == 401
+        # Nothing written per failure: the failures are only counted until the window ends.
+        assert await _failed_login_rows(pool, claimed) == []
+        stop.set()
+        await auditing
+    finally:
+        stop.set()
+        await runner.cleanup()
+    [row] = await _failed_login_rows(pool, claimed)
+    assert (row["type"], row["reason"], row["outcome"]) == (
+        "AuthenticationFailed",
+        "unauthenticated",
+        "refused",
+    )
+    assert (row["source"], row["attempts"], row["merchantId"]) == ("127.0.0.1", 6, "unknown")
+
+
+async def _failed_login_rows(pool: asyncpg.Pool, claimed: str) -> list[dict[str, Any]]:
+    rows = await pool.fetch(
+        "SELECT payload FROM tokens.audit_outbox WHERE payload->>'clientId' = $1", claimed
+    )
+    return [json.loads(r["payload"]) for r in rows]
