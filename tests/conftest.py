@@ -40,6 +40,7 @@ from service.tokens.app import create_app as create_token_app
 from service.tokens.clients import create_client
 from service.tokens.process import keyring_from
 from service.tokens.settings import TokenServiceSettings
+from tests.processes import Stack, build_stack
 from tests.support import PaymentsClient, VaultClient
 
 REPO = Path(__file__).resolve().parent.parent
@@ -308,3 +309,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 __all__ = ["asyncio"]
+
+
+@pytest.fixture
+async def stack(
+    pool: asyncpg.Pool,
+    process_env: dict[str, str],
+    token_settings: TokenServiceSettings,
+    tmp_path: Path,
+) -> AsyncIterator[Stack]:
+    """A stack of real processes (tokens, api, relay, projector) for the tests that need all."""
+    running = await build_stack(pool, process_env, token_settings.keks, tmp_path)
+    try:
+        await running.start_all()
+        yield running
+    finally:
+        for process in running.processes.values():
+            process.kill()

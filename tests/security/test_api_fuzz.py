@@ -18,11 +18,9 @@ import asyncpg
 import pytest
 
 from service.tokens.settings import TokenServiceSettings
-from tests.e2e.conftest import stack  # the real processes (the fixture)
-from tests.e2e.test_no_numbers_anywhere import kafka_text, text_of_every_table
-from tests.integration.conftest import wait_until
+from tests.leaks import kafka_text, text_of_every_table
 from tests.processes import Stack
-from tests.support import read_topic
+from tests.support import read_topic, wait_until
 
 FUZZ = Path(__file__).parent / "fuzz"
 REPO = Path(__file__).resolve().parents[2]
@@ -150,6 +148,3 @@ async def _scan(
         sources[f"log of {name}"] = log
     found = [(where, n) for where, text in sources.items() for n in sent if n in text]
     assert found == []
-
-
-__all__ = ["stack"]
