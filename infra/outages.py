@@ -149,6 +149,9 @@ def postgres_unavailable(
         asyncpg.OperatorInterventionError: unavailable,  # admin/crash shutdown, query canceled
         asyncpg.TooManyConnectionsError: unavailable,
         asyncpg.InterfaceError: interface_error,
+        # "cannot switch to state …; another operation is in progress": a connection whose
+        # protocol state a lost server left half-way (seen during an immediate PostgreSQL stop).
+        asyncpg.InternalClientError: unavailable,
         OSError: unavailable,  # ConnectionRefusedError, ConnectionResetError, ...
         TimeoutError: unavailable,  # acquiring a pooled connection, connecting
     }

@@ -3,6 +3,7 @@ the tests kill, stop and freeze (never the shared ones the rest of the suite use
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 from pathlib import Path
@@ -49,7 +50,8 @@ class OwnServers:
     def stop(self) -> None:
         for server in (self.kafka, self.postgres):
             if server.process is not None:
-                self.signal(server.process, signal.SIGCONT)
+                with contextlib.suppress(ProcessLookupError):  # killed by the test already
+                    self.signal(server.process, signal.SIGCONT)
                 server.stop()
 
     @staticmethod
@@ -80,6 +82,24 @@ class OwnServers:
 
     # --- Kafka --------------------------------------------------------------------------------
 
+    def postgres_freeze(self) -> None:
+        """SIGSTOP the postmaster and every backend: PostgreSQL hangs instead of refusing."""
+        for pid in self._postgres_pids():
+            os.kill(pid, signal.SIGSTOP)
+
+    def postgres_thaw(self) -> None:
+        for pid in self._postgres_pids():
+            os.kill(pid, signal.SIGCONT)
+
+    def _postgres_pids(self) -> list[int]:
+        root = self.postgres.process.pid
+        children = [
+            int(entry.name)
+            for entry in Path("/proc").iterdir()
+            if entry.name.isdigit() and _parent_of(entry) == root
+        ]
+        return [root, *children]
+
     def kafka_freeze(self) -> None:
         assert self.kafka.process is not None
         self.signal(self.kafka.process, signal.SIGSTOP)
@@ -106,3 +126,10 @@ class OwnServers:
             env=env,
         )
         k.wait_ready()
+
+
+def _parent_of(proc_entry: Path) -> int | None:
+    try:
+        return int((proc_entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None

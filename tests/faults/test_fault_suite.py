@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -100,6 +101,30 @@ class Suite:
         self.stack.processes[name].kill()
         await asyncio.sleep(1)
         self.stack.processes[name].start()
+
+    async def kill9_together(self, *names: str) -> None:
+        for name in names:
+            self.stack.processes[name].kill()
+        await asyncio.sleep(1)
+        for name in names:
+            self.stack.processes[name].start()
+
+    async def freeze(self, name: str) -> None:
+        """SIGSTOP a process (a hung pod, a long GC pause), then SIGCONT: its peers time out."""
+        popen = self.stack.processes[name].popen
+        assert popen is not None
+        popen.send_signal(signal.SIGSTOP)
+        try:
+            await asyncio.sleep(OUTAGE_SECONDS)
+        finally:
+            popen.send_signal(signal.SIGCONT)
+
+    async def postgres_freeze(self) -> None:
+        self.servers.postgres_freeze()
+        try:
+            await asyncio.sleep(OUTAGE_SECONDS)
+        finally:
+            self.servers.postgres_thaw()
 
     async def sigterm(self, name: str) -> None:
         code, _ = await asyncio.to_thread(self.stack.processes[name].terminate)
@@ -196,6 +221,21 @@ async def test_every_fault_leaves_the_vault_whole(suite: Suite, tmp_path: Path) 
         (f"long transaction {OUTAGE_SECONDS * 2:.0f} s", suite.long_transaction),
         *((f"SIGTERM {p} under load", lambda p=p: suite.sigterm(p)) for p in PROCESSES),  # type: ignore[misc]
         ("API killed between tokenized and appended", suite.crash_between_tokenized_and_appended),
+        *(  # type: ignore[misc]
+            (f"SIGSTOP {p} {OUTAGE_SECONDS:.0f} s, SIGCONT", lambda p=p: suite.freeze(p))
+            for p in PROCESSES
+        ),
+        (f"PostgreSQL SIGSTOP {OUTAGE_SECONDS:.0f} s, SIGCONT", suite.postgres_freeze),
+        ("kill -9 api and tokens together", lambda: suite.kill9_together("api", "tokens")),
+        (
+            "kill -9 relay and projector together",
+            lambda: suite.kill9_together("relay", "projector"),
+        ),
+        ("kill -9 every process at once", lambda: suite.kill9_together(*PROCESSES)),
+        (
+            "API killed between tokenized and appended, again",
+            suite.crash_between_tokenized_and_appended,
+        ),
     ]
     try:
         for name, inject in faults:

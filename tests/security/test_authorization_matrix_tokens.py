@@ -50,8 +50,10 @@ def _token_expected(route: Route, caller: str) -> tuple[int, str | None]:
         return 403, "5270"
     if route.path == f"{TOKENS}/keys":  # counts every merchant's records: platform-wide only
         return (route.status, None) if client.bound == "*" else (403, "5270")
-    if client.bound == "B":  # A's records are refused like unknown ones
-        return 404, "5500"
+    if client.bound == "B":
+        if route.path == f"{TOKENS}/audit":  # a ledger names its merchant: not a token oracle
+            return 403, "5270"
+        return 404, "5500"  # A's records are refused like unknown ones
     return route.status, None
 
 
@@ -98,7 +100,8 @@ async def test_every_token_service_route_answers_each_client_as_stated(
                 if route.method == "DELETE":
                     return path, None, merchant
                 if route.request is None:
-                    return path, None, None
+                    # GETs that name a merchant (the access ledger, the reconciliation listing)
+                    return path, None, merchant if "merchantId" in route.query else None
                 bodies: dict[str, Any] = {
                     f"{TOKENS}/instruments": {
                         "merchantId": str(a),
@@ -106,6 +109,12 @@ async def test_every_token_service_route_answers_each_client_as_stated(
                         "instrument": CARD,
                     },
                     f"{TOKENS}/instruments/{{token}}": {**merchant, "status": "ACTIVE"},
+                    f"{TOKENS}/network-updates": {
+                        **merchant,
+                        "effectiveAt": "2030-01-01T00:00:00Z",
+                        "paymentToken": await token(),
+                        "cardExpiry": {"month": 1, "year": 2031},
+                    },
                     f"{TOKENS}/resolve": {
                         **merchant,
                         "paymentToken": await token(),
@@ -128,6 +137,6 @@ async def test_every_token_service_route_answers_each_client_as_stated(
                             f"{answer.code} {answer.body}, not {expected}"
                         )
             assert failures == [], "\n".join(failures)
-            assert cells == len(ROUTE_TABLE) * len(TOKEN_CALLERS) >= 7 * 8
+            assert cells == len(ROUTE_TABLE) * len(TOKEN_CALLERS) >= 10 * 8
     finally:
         await runner.cleanup()

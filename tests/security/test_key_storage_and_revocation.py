@@ -94,12 +94,12 @@ async def test_legacy_digests_are_peppered_in_place_and_keep_working(
 
 
 @pytest.fixture
-async def own_database(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[str]:
+async def own_database(owner_url: str, pool: asyncpg.Pool) -> AsyncIterator[str]:
     """A database of its own: the conversion rewrites every row, and the suite's session-wide
     token service (no pepper) must keep authenticating its clients."""
     name = f"pepper_{uuid.uuid4().hex[:10]}"
     await pool.execute(f'CREATE DATABASE "{name}"')
-    url = f"{settings.database_url.rsplit('/', 1)[0]}/{name}"
+    url = f"{owner_url.rsplit('/', 1)[0]}/{name}"  # the migrating owner: it runs migrations
     await migrate(url)
     yield url
     await pool.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
@@ -129,7 +129,11 @@ async def test_client_secrets_are_peppered_and_legacy_ones_converted_by_the_cli(
             legacy.client_id, legacy.secret
         )
 
-        env = {**process_env, "DATABASE_URL": own_database}
+        env = {
+            **process_env,
+            "DATABASE_URL": own_database,
+            "VAULT_TOKENS_DATABASE_URL": own_database,
+        }
         code, _, err = await vault_cli(env, "tokens", "clients", "pepper")
         assert code == 1 and "VAULT_SECRET_PEPPER" in err
         code, out, err = await vault_cli(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -38,6 +39,12 @@ def strings_in(value: Any) -> Iterator[tuple[bool, str]]:
 def before_call(context: Any, case: Any, kwargs: Any) -> None:
     """Records ``N value`` for a number field's value, ``T value`` for any other field's (the
     fuzzer sends the same strings in other fields, where they may be stored as they are)."""
+    # A generated Idempotency-Key is short and repeats across different requests, which the API
+    # answers 422 by design (tests/e2e/test_idempotency_api.py covers it): each call gets its own.
+    headers = case.headers or {}
+    if "Idempotency-Key" in headers:
+        headers["Idempotency-Key"] = f"fuzz-{uuid.uuid4()}"
+        case.headers = headers
     path = os.environ.get("VAULT_FUZZ_NUMBERS")
     found = [f"{'N' if number else 'T'} {text}\n" for number, text in strings_in(case.body)]
     if path and found:
