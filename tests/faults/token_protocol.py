@@ -10,9 +10,11 @@ vault's inline views, read straight from PostgreSQL.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 
+import aiohttp
 import asyncpg
 
 from service.adapters.token_service import TokenClient
@@ -99,21 +101,36 @@ EXTRA_CHECKS.append(tokens_reconciled)
 async def crash_between_tokenized_and_appended(
     stack: Stack, database_url: str, timeout: float = 60
 ) -> None:
-    """Appends blocked (EXCLUSIVE on the events table: reads go on, inserts wait) while the load
-    runs; once the token service holds a record the vault has not stored, kill -9 the API."""
+    """Appends blocked (EXCLUSIVE on the events table: reads go on, inserts wait) while an AddCard
+    of our own is under way (the load's workers may all be waiting in a profile create, which
+    tokenizes nothing); once the token service holds a record the vault has not stored, kill -9
+    the API."""
     conn = await asyncpg.connect(database_url)
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=1)
+    auth = aiohttp.BasicAuth(stack.merchant.key_id, stack.merchant.secret)
+    profiles = f"{stack.api_url}/customervault/v1/profiles"
     try:
-        before = await live_tokens(stack)
-        async with conn.transaction():
-            await conn.execute("LOCK TABLE vault.events IN EXCLUSIVE MODE")
-            deadline = time.monotonic() + timeout
-            while not (await live_tokens(stack) - before - await referenced(stack, pool)):
-                assert time.monotonic() < deadline, "the API tokenized nothing while blocked"
-                await asyncio.sleep(0.05)
-            stack.processes["api"].kill()
-            # Killed inside the blocked appends: whatever it tokenized since is an orphan.
-            made_orphans.update(await live_tokens(stack) - before)
+        async with aiohttp.ClientSession(auth=auth) as session:
+            body = {"merchantCustomerId": f"crash-{uuid.uuid4()}", "locale": "en_US"}
+            async with session.post(profiles, json=body) as created:
+                assert created.status == 201, await created.text()
+                profile_id = (await created.json())["id"]
+            before = await live_tokens(stack)
+            async with conn.transaction():
+                await conn.execute("LOCK TABLE vault.events IN EXCLUSIVE MODE")
+                card = {"cardNum": "4111111111111111", "cardExpiry": {"month": 1, "year": 2041}}
+                adding = asyncio.create_task(
+                    session.post(f"{profiles}/{profile_id}/cards", json=card)
+                )
+                deadline = time.monotonic() + timeout
+                while not (await live_tokens(stack) - before - await referenced(stack, pool)):
+                    assert time.monotonic() < deadline, "the API tokenized nothing while blocked"
+                    await asyncio.sleep(0.05)
+                stack.processes["api"].kill()
+                # Killed inside the blocked appends: whatever it tokenized since is an orphan.
+                made_orphans.update(await live_tokens(stack) - before)
+                with contextlib.suppress(aiohttp.ClientError):
+                    (await adding).release()
     finally:
         await pool.close()
         await conn.close()
