@@ -107,10 +107,12 @@ async def crash_between_tokenized_and_appended(
     the API."""
     conn = await asyncpg.connect(database_url)
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=1)
-    auth = aiohttp.BasicAuth(stack.merchant.key_id, stack.merchant.secret)
+    auth = {
+        "Authorization": aiohttp.encode_basic_auth(stack.merchant.key_id, stack.merchant.secret)
+    }
     profiles = f"{stack.api_url}/customervault/v1/profiles"
     try:
-        async with aiohttp.ClientSession(auth=auth) as session:
+        async with aiohttp.ClientSession(headers=auth) as session:
             body = {"merchantCustomerId": f"crash-{uuid.uuid4()}", "locale": "en_US"}
             async with session.post(profiles, json=body) as created:
                 assert created.status == 201, await created.text()
