@@ -43,7 +43,6 @@ def configure_logging(level: str, process: str) -> None:
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
-    logging.logAsyncioTasks = False
     handler = json_handler(logging.StreamHandler(sys.stdout), process)
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -33,7 +33,6 @@ from service.application.repository import Loaded, ProfileRepository
 from service.domain import profile as aggregate
 from service.domain.errors import ConcurrentModification, ProfileNotFound
 
-
 # (profile id, version) the current task's last ``current`` read; ``_execute`` takes it once.
 _JUST_READ: contextvars.ContextVar[tuple[uuid.UUID, int] | None] = contextvars.ContextVar(
     "profile_just_read", default=None
@@ -83,9 +82,9 @@ class ProfileCommands:
         if just_read is not None:
             _JUST_READ.set(None)
             cached = self.repository.cached(profile_id)
-            if attempt == 1 and just_read[0] == profile_id and cached is not None:
-                if cached.version >= just_read[1]:
-                    return cached
+            read_here = attempt == 1 and just_read[0] == profile_id
+            if read_here and cached is not None and cached.version >= just_read[1]:
+                return cached
         return await self.repository.load(profile_id)
 
     async def execute(
