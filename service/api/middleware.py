@@ -136,9 +136,9 @@ async def authentication(request: web.Request, handler: Handler) -> web.StreamRe
     if credentials is None:
         raise PaysafeError(errors.MISSING_CREDENTIALS, headers=_WWW_AUTHENTICATE)
     key_id, secret = credentials
-    principal = await request.app[AUTHENTICATOR].authenticate(
-        key_id, secret, client_address(request)
-    )
+    authenticator = request.app[AUTHENTICATOR]
+    source = client_address(request, authenticator.trusted_proxies)
+    principal = await authenticator.authenticate(key_id, secret, source)
     if principal is None:
         raise PaysafeError(errors.INVALID_CREDENTIALS, headers=_WWW_AUTHENTICATE)
     # Single-use-token keys live on client devices: they reach only the SUT endpoint, and the
