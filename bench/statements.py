@@ -37,7 +37,8 @@ def counts(log_text: str, requests: int) -> list[tuple[float, str, str]]:
     """(statements per request, application, statement's first 110 characters), most first."""
     seen: collections.Counter[tuple[str, str]] = collections.Counter()
     for match in _LOGGED.finditer(log_text):
-        sql = " ".join(line for line in match.group(2).splitlines() if not line.startswith("--"))
+        lines = match.group(2).splitlines()
+        sql = " ".join(line for line in lines if not line.lstrip().startswith("--"))
         seen[(match.group(1) or "-", " ".join(sql.split())[:110])] += 1
     return [(n / requests, app, sql) for (app, sql), n in seen.most_common()]
 
@@ -80,7 +81,11 @@ async def measure(target: Target, requests: int) -> dict[str, list[tuple[float, 
             def card() -> dict[str, Any]:
                 return {"cardNum": next(numbers), "cardExpiry": {"month": 12, "year": 2031}}
 
-            profile = await call("POST", PROFILES, {"merchantCustomerId": "statements"})
+            profile = await call(
+                "POST",
+                PROFILES,
+                {"merchantCustomerId": "statements", "locale": "en_US", "firstName": "Ada"},
+            )
             path = f"{PROFILES}/{profile['id']}"
             await call("POST", f"{path}/addresses", {"country": "US", "zip": "10001"})
             for _ in range(3):  # warm: prepared statements, caches, the relay's first batches
