@@ -24,6 +24,8 @@ SINGLE_USE = ("sut-device", "B-device")
 class _Keys:
     """Two known keys, one of each kind."""
 
+    trusted_proxies = ""
+
     async def authenticate(self, key_id: str, secret: str, source: str = "") -> Principal | None:
         kinds: dict[tuple[str, str], KeyKind] = {SERVER: "server", SINGLE_USE: "single_use"}
         kind = kinds.get((key_id, secret))
