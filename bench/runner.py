@@ -127,6 +127,9 @@ class Bench:
                             "--rate",
                             "250",
                             "--nonblocking",
+                            # `vault api`/`vault tokens` with workers are supervisors that wait
+                            # while their forked workers serve: profile the workers too.
+                            "--subprocesses",
                             "--format",
                             "raw",
                             "-o",

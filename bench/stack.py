@@ -31,7 +31,7 @@ from service.admin.migrations import migrate
 from service.api import auth as merchants
 from service.tokens.clients import create_client
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 # (command, metrics-port variable): the token service first, since the API needs it.
 PROCESSES = (
     ("tokens", "VAULT_TOKENS_METRICS_PORT"),

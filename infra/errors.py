@@ -116,22 +116,35 @@ def handler_for(table: ErrorTable, exc: BaseException) -> ErrorHandler | None:
     return None
 
 
+Answer = Callable[[web.Request, Exception], web.Response]
+
+
+def error_answers(table: ErrorTable, *, internal: ErrorCode, log: logging.Logger) -> Answer:
+    """The answer to an exception: ``ApiError`` as it is, others through ``table``, anything
+    unknown as ``internal`` (logged once with its stack trace; the client sees none)."""
+
+    def answer(request: web.Request, exc: Exception) -> web.Response:
+        if isinstance(exc, ApiError):
+            return exc.response()
+        mapped = handler_for(table, exc)
+        if mapped is None:
+            log.error("unhandled error", exc_info=exc)
+            return ApiError(internal).response()
+        return mapped(request, exc).response()
+
+    return answer
+
+
 def error_middleware(table: ErrorTable, *, internal: ErrorCode, log: logging.Logger) -> Middleware:
-    """Answer every exception with a JSON error: ``ApiError`` as it is, others through ``table``,
-    anything unknown as ``internal`` (logged once with its stack trace; the client sees none)."""
+    """Middleware answering every exception with a JSON error (``error_answers``)."""
+    answer = error_answers(table, internal=internal, log=log)
 
     @web.middleware
     async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
             return await handler(request)
-        except ApiError as exc:
-            return exc.response()
         except Exception as exc:
-            mapped = handler_for(table, exc)
-            if mapped is None:
-                log.exception("unhandled error")
-                return ApiError(internal).response()
-            return mapped(request, exc).response()
+            return answer(request, exc)
 
     return errors
 

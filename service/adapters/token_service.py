@@ -62,7 +62,10 @@ class TokenClient:
         self._session: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
-        self._session = aiohttp.ClientSession(headers=self._headers, timeout=self._timeout)
+        # The token service sets no cookies, and the vault must keep none: no jar to consult.
+        self._session = aiohttp.ClientSession(
+            headers=self._headers, timeout=self._timeout, cookie_jar=aiohttp.DummyCookieJar()
+        )
 
     async def close(self) -> None:
         if self._session is not None:

@@ -20,7 +20,7 @@ from service.api.card_accesses import ACCESS_LEDGER
 from service.api.context import BANK_ACCOUNTS, CARDS, COMMANDS, PROFILES_SERVICE, VIEW
 from service.api.history import HISTORY
 from service.api.idempotency import IDEMPOTENCY
-from service.api.middleware import AUTHENTICATOR, paysafe_errors, request_context
+from service.api.middleware import AUTHENTICATOR, request_context
 from service.api.routes import route_tree
 from service.api.routing import PUBLIC_BASE_URL
 from service.api.views import ProfileView
@@ -39,9 +39,7 @@ MAX_BODY_BYTES = 64 * 1024
 def create_app(
     settings: Settings, keyring: Keyring, readiness: Readiness | None = None
 ) -> web.Application:
-    app = web.Application(
-        middlewares=[request_context, paysafe_errors], client_max_size=MAX_BODY_BYTES
-    )
+    app = web.Application(middlewares=[request_context], client_max_size=MAX_BODY_BYTES)
     app[SETTINGS] = settings
     app[PUBLIC_BASE_URL] = settings.public_base_url
     app[READINESS] = checks = readiness or Readiness()

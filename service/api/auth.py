@@ -91,6 +91,8 @@ class Authenticator:
         self._pepper = pepper or Pepper.from_env()
         self._pool = pool
         self._ttl = float(os.environ.get("VAULT_AUTH_CACHE_SECONDS", "30")) if ttl is None else ttl
+        # Read once: ``client_address`` would otherwise look the variable up on every request.
+        self.trusted_proxies = os.environ.get("VAULT_TRUSTED_PROXIES", "")
         self._limiter = limiter or FailureLimiter("vault-api")
         self._max_cached = max_cached
         self._cache: dict[str, _Entry] = {}

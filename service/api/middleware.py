@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from infra import outages
-from infra.errors import ErrorTable, error_middleware, framework_errors
+from infra.errors import ErrorTable, error_answers, error_middleware, framework_errors
 from infra.http import basic_credentials
 from infra.http import request_context as request_context_for
 from infra.throttle import client_address
@@ -42,10 +42,6 @@ _NO_CACHE = {
     "Cache-Control": "max-age=0, no-cache, no-store",
     "Pragma": "no-cache",
 }
-# Paysafe's answers carry the request id as X-Applicationuid too.
-request_context = request_context_for(
-    "vault-api", lambda rid: {**_NO_CACHE, "X-Applicationuid": f"GUID={rid}"}
-)
 _WWW_AUTHENTICATE = {"WWW-Authenticate": 'Basic realm="authSecurity"'}
 
 
@@ -123,6 +119,13 @@ ERRORS: ErrorTable = {
 }
 """Exception → answer, looked up along the exception's MRO (``infra.errors``)."""
 paysafe_errors = error_middleware(ERRORS, internal=errors.INTERNAL, log=log)
+# The vault API's outer middleware: request context and error answers in one frame. Paysafe's
+# answers carry the request id as X-Applicationuid too.
+request_context = request_context_for(
+    "vault-api",
+    lambda rid: {**_NO_CACHE, "X-Applicationuid": f"GUID={rid}"},
+    error_answers(ERRORS, internal=errors.INTERNAL, log=log),
+)
 
 
 @web.middleware
@@ -133,9 +136,9 @@ async def authentication(request: web.Request, handler: Handler) -> web.StreamRe
     if credentials is None:
         raise PaysafeError(errors.MISSING_CREDENTIALS, headers=_WWW_AUTHENTICATE)
     key_id, secret = credentials
-    principal = await request.app[AUTHENTICATOR].authenticate(
-        key_id, secret, client_address(request)
-    )
+    authenticator = request.app[AUTHENTICATOR]
+    source = client_address(request, authenticator.trusted_proxies)
+    principal = await authenticator.authenticate(key_id, secret, source)
     if principal is None:
         raise PaysafeError(errors.INVALID_CREDENTIALS, headers=_WWW_AUTHENTICATE)
     # Single-use-token keys live on client devices: they reach only the SUT endpoint, and the

@@ -6,11 +6,18 @@ one process, commands on the same profile also queue on a per-profile asyncio lo
 N concurrent requests on one profile would cost O(N^2) wasted decisions in retries, and the bounded
 retry would turn a burst into errors. The lock is an optimisation, not the guarantee: several API
 replicas still race, and the append's version check is what keeps every write.
+
+One read per request. A request that checks the profile (``current``) before its command (an
+AddCard checks it before tokenizing) decides its first attempt on what that check read, without
+reading the stream's tail again: the state is as fresh as the check (milliseconds), and stale only if
+another worker or replica wrote in between, which the append's version check refuses and the retry
+reads again. The hint lives in the request's task context and is used once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import random
 import time
 import uuid
@@ -22,9 +29,14 @@ from typing import Any
 from events import metrics as event_metrics
 from service.application import metrics
 from service.application.ports import WrongExpectedVersion
-from service.application.repository import ProfileRepository
+from service.application.repository import Loaded, ProfileRepository
 from service.domain import profile as aggregate
 from service.domain.errors import ConcurrentModification, ProfileNotFound
+
+# (profile id, version) the current task's last ``current`` read; ``_execute`` takes it once.
+_JUST_READ: contextvars.ContextVar[tuple[uuid.UUID, int] | None] = contextvars.ContextVar(
+    "profile_just_read", default=None
+)
 
 
 class AppendDeadlinePassed(Exception):
@@ -57,10 +69,23 @@ class ProfileCommands:
         """The merchant's live profile as of now; ProfileNotFound for a missing, deleted or
         another merchant's one. What a caller reads here may be stale by the time it executes a
         command: only ``execute`` decides."""
-        state = (await self.repository.load(profile_id)).state
+        loaded = await self.repository.load(profile_id)
+        state = loaded.state
         if state is None or state.deleted or state.merchant_id != merchant_id:
             raise ProfileNotFound(profile_id)
+        _JUST_READ.set((profile_id, loaded.version))
         return state
+
+    async def _load(self, profile_id: uuid.UUID, attempt: int) -> Loaded:
+        """The first attempt of a request that just read the profile decides on that read."""
+        just_read = _JUST_READ.get()
+        if just_read is not None:
+            _JUST_READ.set(None)
+            cached = self.repository.cached(profile_id)
+            read_here = attempt == 1 and just_read[0] == profile_id
+            if read_here and cached is not None and cached.version >= just_read[1]:
+                return cached
+        return await self.repository.load(profile_id)
 
     async def execute(
         self,
@@ -91,7 +116,7 @@ class ProfileCommands:
         not_after: float | None,
     ) -> Outcome:
         for attempt in range(1, self._max_attempts + 1):
-            loaded = await self.repository.load(profile_id)
+            loaded = await self._load(profile_id, attempt)
             events = aggregate.decide(
                 loaded.state, command, merchant_id=merchant_id, profile_id=profile_id
             )

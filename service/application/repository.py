@@ -54,6 +54,10 @@ class ProfileRepository:
     def is_cached(self, profile_id: uuid.UUID) -> bool:
         return profile_id in self._cache
 
+    def cached(self, profile_id: uuid.UUID) -> Loaded | None:
+        """What the last load or save in this process left, without asking the store."""
+        return self._cache.get(profile_id)
+
     def forget(self, profile_id: uuid.UUID) -> None:
         self._cache.pop(profile_id, None)
 

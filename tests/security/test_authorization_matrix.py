@@ -107,7 +107,7 @@ def _bodies(a: Resources) -> dict[tuple[str, str], Callable[[], Any]]:
             "status": "PENDING"
         },
         ("post", f"{V1}/singleusetokens"): lambda: {
-            "card": {"cardNum": _luhn("5"), "cardExpiry": EXPIRY}
+            "card": {"cardNum": _luhn("55"), "cardExpiry": EXPIRY}
         },
     }
     for kind, fields in ACCOUNTS.items():

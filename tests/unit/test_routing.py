@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
 
 from service.api import routes, routing
 from service.api.auth import Authenticator, KeyKind, Principal
-from service.api.middleware import AUTHENTICATOR, paysafe_errors, request_context
+from service.api.middleware import AUTHENTICATOR, request_context
 
 SERVER = ("key-server", "B-server")
 SINGLE_USE = ("sut-device", "B-device")
@@ -23,6 +23,8 @@ SINGLE_USE = ("sut-device", "B-device")
 
 class _Keys:
     """Two known keys, one of each kind."""
+
+    trusted_proxies = ""
 
     async def authenticate(self, key_id: str, secret: str, source: str = "") -> Principal | None:
         kinds: dict[tuple[str, str], KeyKind] = {SERVER: "server", SINGLE_USE: "single_use"}
@@ -37,7 +39,7 @@ async def _keys(app: web.Application) -> AsyncIterator[None]:
 
 @pytest.fixture
 async def client() -> AsyncIterator[TestClient[web.Request, web.Application]]:
-    app = web.Application(middlewares=[request_context, paysafe_errors])
+    app = web.Application(middlewares=[request_context])
     app[routing.PUBLIC_BASE_URL] = ""
     async with TestClient(TestServer(routes.route_tree(app, v1_context=_keys))) as test_client:
         yield test_client

@@ -86,3 +86,50 @@ async def test_a_conflict_is_decided_again_and_endless_conflicts_give_up() -> No
     with pytest.raises(ConcurrentModification):
         await ours.execute(M, pid, rename(pid, "Ada"), {})
     assert calls == 3
+
+
+def count_reads(store: InMemoryProfileStore) -> list[int]:
+    """A one-element counter of the store reads (stream tails) from now on."""
+    reads = [0]
+    original = store.reader
+
+    def counted() -> object:
+        reads[0] += 1
+        return original()
+
+    store.reader = counted  # type: ignore[method-assign]
+    return reads
+
+
+async def test_a_command_right_after_its_check_reads_the_stream_once() -> None:
+    store = InMemoryProfileStore()
+    commands, _ = replicas(store)
+    pid = uuid.uuid4()
+    await commands.execute(M, pid, create_profile(pid, "c", M), {})
+    reads = count_reads(store)
+    await commands.current(M, pid)  # e.g. an AddCard's check before it tokenizes
+    outcome = await commands.execute(M, pid, rename(pid, "Ada"), {})
+    assert outcome.version == 2
+    assert reads[0] == 1
+    # The hint is used once: the next command (no check before it) reads the tail again.
+    await commands.execute(M, pid, rename(pid, "Grace"), {})
+    assert reads[0] == 2
+    # A check of another profile is no hint for this one.
+    other = uuid.uuid4()
+    await commands.execute(M, other, create_profile(other, "d", M), {})
+    await commands.current(M, other)
+    await commands.execute(M, pid, rename(pid, "Ada"), {})
+    assert reads[0] == 5  # the create's load, the check, this command's own load
+
+
+async def test_a_check_another_replica_outdated_is_decided_again() -> None:
+    store = InMemoryProfileStore()
+    ours, theirs = replicas(store)
+    pid = uuid.uuid4()
+    await ours.execute(M, pid, create_profile(pid, "c", M), {})
+    await ours.current(M, pid)
+    await theirs.execute(M, pid, rename(pid, "Grace"), {})  # between our check and our command
+    outcome = await ours.execute(M, pid, rename(pid, "Ada"), {})
+    assert outcome.version == 3
+    assert outcome.before is not None and outcome.before.personal is not None
+    assert outcome.before.personal.first_name == "Grace"
