@@ -27,10 +27,9 @@ from aiokafka import AIOKafkaProducer
 from events import metrics
 from events.envelope import KafkaEnvelope, RecordedEvent, stream_subject
 from events.store import PostgresEventStore
-from infra.db import ssl_options
-from infra.kafka_security import kafka_security
+from infra.leadership import LeaderLoop, SessionLock, idempotent_producer
 from infra.sqlfiles import load_sql
-from infra.supervision import LoopHealth, keep_running, sleep_or_stop
+from infra.supervision import keep_running, sleep_or_stop
 
 log = logging.getLogger(__name__)
 
@@ -99,60 +98,31 @@ class Relay:
     def __init__(self, settings: RelaySettings, store: PostgresEventStore | None = None) -> None:
         self._settings = settings
         self._store = store or PostgresEventStore()
-        self.is_leader = False
-        self.health = LoopHealth("relay")
+        # The lock guards the checkpoint row: relays sharing a name (replicas of one Deployment)
+        # take turns; differently named relays (another topic) run side by side.
+        lock = SessionLock(
+            settings.database_url, _TRY_LOCK, (settings.name,), settings.standby_poll_seconds
+        )
+        self._leader = LeaderLoop(
+            "relay",
+            lock,
+            on_change=lambda leading: metrics.RELAY_LEADER.set(int(leading)),
+            on_failure=metrics.KAFKA_PRODUCE_ERRORS.labels(process="relay").inc,
+        )
+        self.health = self._leader.health
+
+    @property
+    def is_leader(self) -> bool:
+        return self._leader.is_leader
 
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until ``stop`` is set; reconnects after failures with a bounded backoff."""
+        await self._leader.run(stop, self._publish)
 
-        def stepped_down() -> None:
-            self.is_leader = False
-            metrics.RELAY_LEADER.set(0)
-
-        await keep_running(
-            "relay",
-            self._lead,
-            stop,
-            on_failure=metrics.KAFKA_PRODUCE_ERRORS.labels(process="relay").inc,
-            on_exit=stepped_down,
-            health=self.health,
-        )
-
-    async def _lead(self, stop: asyncio.Event) -> None:
-        conn = await asyncpg.connect(self._settings.database_url, **ssl_options())
-        try:
-            if not await self._acquire_leadership(conn, stop):
-                return
-            producer = AIOKafkaProducer(
-                bootstrap_servers=self._settings.bootstrap_servers,
-                **kafka_security(),
-                enable_idempotence=True,  # forces acks=all
-                acks="all",
-                linger_ms=2,
-                max_batch_size=1 << 20,
-            )
-            await producer.start()
-            try:
-                await self._publish_until_stopped(conn, producer, stop)
-            finally:
-                # Flushes anything in flight; the checkpoint was only moved past acknowledged events.
-                await producer.stop()
-        finally:
-            await conn.close()
-
-    async def _acquire_leadership(self, conn: asyncpg.Connection, stop: asyncio.Event) -> bool:
-        while not stop.is_set():
-            # The lock guards the checkpoint row: relays sharing a name (replicas of one
-            # Deployment) take turns; differently named relays (another topic) run side by side.
-            if await conn.fetchval(_TRY_LOCK, self._settings.name):
-                self.is_leader = True
-                metrics.RELAY_LEADER.set(1)
-                log.info("relay is the active leader", extra={"relay": self._settings.name})
-                return True
-            log.debug("another relay is active; waiting as standby")
-            self.health.ok()  # a standby that can ask for the lock is ready to take over
-            await sleep_or_stop(stop, self._settings.standby_poll_seconds)
-        return False
+    async def _publish(self, conn: asyncpg.Connection, stop: asyncio.Event) -> None:
+        servers = self._settings.bootstrap_servers
+        async with idempotent_producer(servers, max_batch_size=1 << 20) as producer:
+            await self._publish_until_stopped(conn, producer, stop)
 
     async def _publish_until_stopped(
         self, conn: asyncpg.Connection, producer: AIOKafkaProducer, stop: asyncio.Event

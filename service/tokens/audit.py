@@ -24,10 +24,9 @@ import msgspec
 from aiokafka import AIOKafkaProducer
 
 from events import metrics as event_metrics
-from infra.db import ssl_options
-from infra.kafka_security import kafka_security
+from infra.leadership import LeaderLoop, SessionLock, idempotent_producer
 from infra.sqlfiles import load_sql
-from infra.supervision import LoopHealth, keep_running, sleep_or_stop
+from infra.supervision import sleep_or_stop
 from infra.throttle import FailedLogins
 from service.tokens import contract, metrics
 from service.tokens.sealing import token_fingerprint
@@ -136,45 +135,23 @@ class PublisherSettings:
 class AuditPublisher:
     def __init__(self, settings: PublisherSettings) -> None:
         self._settings = settings
-        self.is_leader = False
-        self.health = LoopHealth("audit publisher")
+        self._leader = LeaderLoop(
+            "audit publisher",
+            SessionLock(settings.database_url, _TRY_LOCK, (), settings.standby_poll_seconds),
+            on_failure=event_metrics.KAFKA_PRODUCE_ERRORS.labels(process="token-audit").inc,
+        )
+        self.health = self._leader.health
+
+    @property
+    def is_leader(self) -> bool:
+        return self._leader.is_leader
 
     async def run(self, stop: asyncio.Event) -> None:
-        def stepped_down() -> None:
-            self.is_leader = False
+        await self._leader.run(stop, self._publish)
 
-        await keep_running(
-            "audit publisher",
-            self._lead,
-            stop,
-            on_failure=event_metrics.KAFKA_PRODUCE_ERRORS.labels(process="token-audit").inc,
-            on_exit=stepped_down,
-            health=self.health,
-        )
-
-    async def _lead(self, stop: asyncio.Event) -> None:
-        conn = await asyncpg.connect(self._settings.database_url, **ssl_options())
-        try:
-            while not await conn.fetchval(_TRY_LOCK):
-                self.health.ok()  # a standby that can ask for the lock is ready to take over
-                if stop.is_set():
-                    return
-                await sleep_or_stop(stop, self._settings.standby_poll_seconds)
-            self.is_leader = True
-            producer = AIOKafkaProducer(
-                bootstrap_servers=self._settings.bootstrap_servers,
-                **kafka_security(),
-                enable_idempotence=True,
-                acks="all",
-                linger_ms=2,
-            )
-            await producer.start()
-            try:
-                await self._publish_until_stopped(conn, producer, stop)
-            finally:
-                await producer.stop()
-        finally:
-            await conn.close()
+    async def _publish(self, conn: asyncpg.Connection, stop: asyncio.Event) -> None:
+        async with idempotent_producer(self._settings.bootstrap_servers) as producer:
+            await self._publish_until_stopped(conn, producer, stop)
 
     async def _publish_until_stopped(
         self, conn: asyncpg.Connection, producer: AIOKafkaProducer, stop: asyncio.Event
