@@ -12,13 +12,13 @@ binding takes effect on every replica within that time.
 from __future__ import annotations
 
 import secrets
-import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import asyncpg
 
+from infra.credentials import SecretCheck, StoredSecret
 from infra.pepper import Pepper, pepper_rows
 from infra.sqlfiles import load_sql
 
@@ -88,22 +88,9 @@ async def pepper_clients(pool: asyncpg.Pool, pepper: Pepper) -> int:
     return await pepper_rows(pool, pepper, _UNPEPPERED, _PEPPER)
 
 
-@dataclass(frozen=True)
-class _Known:
-    until: float
-    caller: Caller | None  # None: no such (unrevoked) client
-    digest: bytes
-    peppered: bool
-
-
-_NO_DIGEST = b"\0" * 32
-
-
 class ClientAuthenticator:
-    """An unknown client id and a wrong secret take the same path: one cache or database lookup
-    (the query always returns one row), both digests computed and one compared in constant time
-    (an unknown id against a dummy), and unknown ids cached like known ones (at most
-    ``max_cached`` entries, oldest dropped first), so timing does not tell whether an id exists."""
+    """A client's id and secret checked against the stored digest (``infra.credentials``: cached
+    for ``ttl`` seconds, the same path and timing for an unknown id as for a wrong secret)."""
 
     def __init__(
         self,
@@ -114,34 +101,18 @@ class ClientAuthenticator:
         max_cached: int = 100_000,
     ) -> None:
         self._pool = pool
-        self._ttl = ttl
-        self._pepper = pepper or Pepper.from_env()
-        self._max_cached = max_cached
-        self._cache: dict[str, _Known] = {}
+        pepper = pepper or Pepper.from_env()
+        self._check = SecretCheck(self._stored, ttl=ttl, pepper=pepper, max_cached=max_cached)
 
     async def authenticate(self, client_id: str, secret: str) -> Caller | None:
-        known = await self._known(client_id)
-        matches = self._pepper.matches(secret, known.digest, known.peppered)
-        return known.caller if matches and secret else None
+        return await self._check.principal(client_id, secret)
 
-    async def _known(self, client_id: str) -> _Known:
-        now = time.monotonic()
-        known = self._cache.get(client_id)
-        if known is None or known.until < now:
-            row = await self._pool.fetchrow(_LOOKUP, client_id)
-            if row["scopes"] is None:
-                known = _Known(now + self._ttl, None, _NO_DIGEST, self._pepper.configured)
-            else:
-                caller = Caller(
-                    client_id,
-                    frozenset(row["scopes"]),
-                    frozenset(row["merchants"]),
-                    row["all_merchants"],
-                )
-                digest = bytes(row["secret_sha256"])
-                known = _Known(now + self._ttl, caller, digest, row["secret_peppered"])
-            self._cache.pop(client_id, None)
-            self._cache[client_id] = known
-            if len(self._cache) > self._max_cached:
-                del self._cache[next(iter(self._cache))]
-        return known
+    async def _stored(self, client_id: str) -> StoredSecret[Caller] | None:
+        # The query always returns one row: its columns are NULL for an unknown client.
+        row = await self._pool.fetchrow(_LOOKUP, client_id)
+        if row["scopes"] is None:
+            return None
+        caller = Caller(
+            client_id, frozenset(row["scopes"]), frozenset(row["merchants"]), row["all_merchants"]
+        )
+        return StoredSecret(caller, bytes(row["secret_sha256"]), row["secret_peppered"])
