@@ -24,9 +24,9 @@ from infra.throttle import (
     FailedLogins,
     FailedLoginTally,
     FailureLimiter,
-    ThrottleSettings,
     client_address,
 )
+from infra.transport_settings import AuthSettings
 from service.tokens import audit, contract, keyops, ledger, updater
 from service.tokens import errors as e
 from service.tokens.audit import AuditOutbox
@@ -94,7 +94,7 @@ async def audit_failed_logins(app: web.Application, stop: asyncio.Event) -> None
     async def write(tally: FailedLogins) -> None:
         await write_failed_logins(app, tally)
 
-    window = ThrottleSettings.from_env().window_seconds
+    window = AuthSettings.from_env().window_seconds
     await app[FAILED_LOGINS].run(stop, write, window)
 
 
