@@ -30,15 +30,12 @@ from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
 
-from infra.errors import ApiError, ErrorCode
+from infra.errors import ApiError, ErrorCode, GeneralCodes
 from infra.transport_settings import HttpEdgeSettings
 
 log = logging.getLogger("service.http.server")
 
-NOT_PARSEABLE = ErrorCode("5023", 400, "The request is not parseable.")
-TOO_LARGE = ErrorCode("5023", 413, "The request is not parseable: the body is too large.")
 BODY_TIMEOUT = ErrorCode("5023", 408, "The request body was not received in time.")
-INTERNAL = ErrorCode("1000", 500, "An internal error occurred.")
 OVERLOADED = ErrorCode("1000", 503, "The service is temporarily unavailable; retry the request.")
 SERVER_NAME = "customer-vault"
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Server": SERVER_NAME}
@@ -133,13 +130,14 @@ class GuardedRequestHandler(RequestHandler):
             raise ConnectionError("an answer was already started")
         if status >= 500:
             log.error("request failed", exc_info=exc)
-            kind = INTERNAL if status == 500 else ErrorCode(INTERNAL.code, status, INTERNAL.message)
+            internal = GeneralCodes.INTERNAL
+            kind = internal if status == 500 else ErrorCode(internal.code, status, internal.message)
         else:
             log.warning(
                 "unparseable request",
                 extra={"error": type(exc).__name__ if exc else "unknown", "status": status},
             )
-            kind = NOT_PARSEABLE
+            kind = GeneralCodes.NOT_PARSEABLE
         self.close()
         return _DrainingResponse(kind, self)
 
@@ -164,7 +162,7 @@ class GuardedServer(web.Server):
                 assert isinstance(protocol, GuardedRequestHandler)
                 return _DrainingResponse(BODY_TIMEOUT, protocol)
             except web.HTTPRequestEntityTooLarge:
-                return _answer(TOO_LARGE)
+                return _answer(GeneralCodes.TOO_LARGE)
         return await self._application(request)
 
 

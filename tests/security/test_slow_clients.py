@@ -55,7 +55,9 @@ async def test_slow_headers_are_cut_off(strict_url: str) -> None:
     reader, writer = await asyncio.open_connection(*address(strict_url))
     try:
         writer.write(b"GET /customervault/monitor HTTP/1.1\r\nHost: a\r\nX-Slow: ")
-        assert await seconds_until_closed(reader, trickle=writer) < LIMITS.idle_timeout_seconds + 1.0
+        assert (
+            await seconds_until_closed(reader, trickle=writer) < LIMITS.idle_timeout_seconds + 1.0
+        )
     finally:
         writer.close()
 

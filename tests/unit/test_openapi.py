@@ -345,13 +345,15 @@ def test_the_conflicts_of_profiles_are_documented() -> None:
 
 
 def _error_kinds() -> dict[tuple[str, int], errors.ErrorCode]:
-    """Every error the API's modules define as a constant (errors.py, and e.g. cards.py's 7508)."""
+    """Every error the API's modules define as a constant: the vocabulary (``errors.Codes``, the
+    general codes included) and the modules' own (e.g. idempotency.py's 7597)."""
     kinds = [
         value
         for info in pkgutil.iter_modules(service.api.__path__, "service.api.")
         for value in vars(importlib.import_module(info.name)).values()
         if isinstance(value, errors.ErrorCode)
     ]
+    kinds += [getattr(errors.Codes, name) for name in dir(errors.Codes) if not name.startswith("_")]
     return {(k.code, k.http_status): k for k in kinds}
 
 
