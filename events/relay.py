@@ -28,17 +28,21 @@ from events import metrics
 from events.envelope import KafkaEnvelope, RecordedEvent, stream_subject
 from events.store import PostgresEventStore
 from infra.leadership import LeaderLoop, SessionLock, idempotent_producer
-from infra.sqlfiles import load_sql
+from infra.sqlfiles import Queries
 from infra.supervision import keep_running, sleep_or_stop
 
 log = logging.getLogger(__name__)
 
-_LOAD = load_sql("events", "queries/relay_checkpoint_load.sql")
-_SAVE = load_sql("events", "queries/relay_checkpoint_save.sql")
-_HORIZON_AGE = load_sql("events", "queries/xmin_horizon_age.sql")
-_TRY_LOCK = load_sql("events", "queries/relay_try_lock.sql")
-_LAG = load_sql("events", "queries/relay_lag.sql")
-_WAKE_LEASE = load_sql("events", "queries/relay_wake_lease.sql")
+
+class _Sql(Queries, package="events"):
+    relay_checkpoint_load: str
+    relay_checkpoint_save: str
+    xmin_horizon_age: str
+    relay_try_lock: str
+    relay_lag: str
+    relay_wake_lease: str
+
+
 _envelope_encoder = msgspec.json.Encoder()
 
 
@@ -101,7 +105,10 @@ class Relay:
         # The lock guards the checkpoint row: relays sharing a name (replicas of one Deployment)
         # take turns; differently named relays (another topic) run side by side.
         lock = SessionLock(
-            settings.database_url, _TRY_LOCK, (settings.name,), settings.standby_poll_seconds
+            settings.database_url,
+            _Sql.relay_try_lock,
+            (settings.name,),
+            settings.standby_poll_seconds,
         )
         self._leader = LeaderLoop(
             "relay",
@@ -128,7 +135,7 @@ class Relay:
         self, conn: asyncpg.Connection, producer: AIOKafkaProducer, stop: asyncio.Event
     ) -> None:
         s = self._settings
-        row = await conn.fetchrow(_LOAD, s.name)
+        row = await conn.fetchrow(_Sql.relay_checkpoint_load, s.name)
         position = (int(row["tx_id"]), int(row["global_position"]))
         wake = asyncio.Event()
 
@@ -139,7 +146,7 @@ class Relay:
         # lost connection's notifications and for events held back by the xmin horizon.
         await conn.add_listener(NOTIFY_CHANNEL, notified)
         in_flight: _InFlight | None = None  # sent to Kafka, acks and checkpoint pending
-        await conn.execute(_WAKE_LEASE, s.name, 0.0)  # a predecessor's lease
+        await conn.execute(_Sql.relay_wake_lease, s.name, 0.0)  # a predecessor's lease
         lease = 0.0  # monotonic time until which appends NOTIFY us
         quiet_since: float | None = None
         try:
@@ -157,7 +164,7 @@ class Relay:
                     position = batch[-1].commit_position
                     quiet_since = None
                     if lease:  # busy again: appends need not notify (events_notify.sql)
-                        await conn.execute(_WAKE_LEASE, s.name, 0.0)
+                        await conn.execute(_Sql.relay_wake_lease, s.name, 0.0)
                         lease = 0.0
                     continue
                 quiet_since = quiet_since or now
@@ -168,7 +175,7 @@ class Relay:
                 elif lease - now < s.safety_poll_seconds:
                     # Ask the appends to notify (a lease, renewed while idle), then read once
                     # more: an append that looked before the lease was taken did not notify.
-                    await conn.execute(_WAKE_LEASE, s.name, 3 * s.safety_poll_seconds)
+                    await conn.execute(_Sql.relay_wake_lease, s.name, 3 * s.safety_poll_seconds)
                     lease = now + 3 * s.safety_poll_seconds
                 else:
                     await _wait(wake, stop, s.safety_poll_seconds)
@@ -177,7 +184,9 @@ class Relay:
         finally:
             with contextlib.suppress(Exception):
                 await conn.remove_listener(NOTIFY_CHANNEL, notified)
-                await conn.execute(_WAKE_LEASE, s.name, 0.0)  # stopped: no more NOTIFYs for us
+                await conn.execute(
+                    _Sql.relay_wake_lease, s.name, 0.0
+                )  # stopped: no more NOTIFYs for us
 
     async def _send(
         self, producer: AIOKafkaProducer, batch: list[RecordedEvent]
@@ -194,7 +203,13 @@ class Relay:
         """Wait for Kafka's acks of a sent batch, then move the checkpoint past it."""
         await self._acked(sent.batch, sent.acks)
         position = sent.batch[-1].commit_position
-        await conn.execute(_SAVE, self._settings.name, position[0], position[1], len(sent.batch))
+        await conn.execute(
+            _Sql.relay_checkpoint_save,
+            self._settings.name,
+            position[0],
+            position[1],
+            len(sent.batch),
+        )
 
     async def _acked(
         self, batch: list[RecordedEvent], pending: list[asyncio.Future[object]]
@@ -221,8 +236,8 @@ class Relay:
         try:
             while not stop.is_set():
                 async with asyncio.timeout(s.lag_sample_seconds):
-                    metrics.RELAY_LAG.set(await conn.fetchval(_LAG, s.name))
-                    metrics.XMIN_HORIZON_AGE.set(await conn.fetchval(_HORIZON_AGE))
+                    metrics.RELAY_LAG.set(await conn.fetchval(_Sql.relay_lag, s.name))
+                    metrics.XMIN_HORIZON_AGE.set(await conn.fetchval(_Sql.xmin_horizon_age))
                 await sleep_or_stop(stop, s.lag_sample_seconds)
         finally:
             conn.terminate()  # never waits on a server that stopped answering

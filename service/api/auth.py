@@ -11,15 +11,17 @@ import asyncpg
 
 from infra.credentials import SecretCheck, StoredSecret
 from infra.pepper import Pepper
-from infra.sqlfiles import load_sql
+from infra.sqlfiles import Queries
 from infra.throttle import FailureLimiter
 from infra.transport_settings import AuthSettings
 
 KeyKind = Literal["server", "single_use"]
 
-_LOOKUP = load_sql("service", "queries/api_key_lookup.sql")
-_UPSERT_MERCHANT = load_sql("service", "queries/merchant_upsert.sql")
-_INSERT_KEY = load_sql("service", "queries/api_key_insert.sql")
+
+class _Sql(Queries, package="service"):
+    api_key_lookup: str
+    merchant_upsert: str
+    api_key_insert: str
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class IssuedKey:
 
 
 async def create_merchant(pool: asyncpg.Pool, name: str) -> uuid.UUID:
-    return uuid.UUID(str(await pool.fetchval(_UPSERT_MERCHANT, uuid.uuid4(), name)))
+    return uuid.UUID(str(await pool.fetchval(_Sql.merchant_upsert, uuid.uuid4(), name)))
 
 
 async def issue_api_key(
@@ -53,7 +55,7 @@ async def issue_api_key(
     key_id = f"{'sut' if kind == 'single_use' else 'key'}-{secrets.token_hex(8)}"
     secret = f"B-{secrets.token_urlsafe(32)}"
     digest, peppered = (pepper or Pepper.from_env()).digest(secret)
-    await pool.execute(_INSERT_KEY, key_id, merchant_id, kind, digest, peppered)
+    await pool.execute(_Sql.api_key_insert, key_id, merchant_id, kind, digest, peppered)
     return IssuedKey(merchant_id=merchant_id, key_id=key_id, secret=secret, kind=kind)
 
 
@@ -82,7 +84,7 @@ class Authenticator:
         return await self._limiter.guard(source, key_id, self._check.principal, key_id, secret)
 
     async def _stored(self, key_id: str) -> StoredSecret[Principal] | None:
-        row = await self._pool.fetchrow(_LOOKUP, key_id)
+        row = await self._pool.fetchrow(_Sql.api_key_lookup, key_id)
         if row["merchant_id"] is None:
             return None
         principal = Principal(merchant_id=row["merchant_id"], key_id=key_id, kind=row["kind"])

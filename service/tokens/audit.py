@@ -25,7 +25,7 @@ from aiokafka import AIOKafkaProducer
 
 from events import metrics as event_metrics
 from infra.leadership import LeaderLoop, SessionLock, idempotent_producer
-from infra.sqlfiles import load_sql
+from infra.sqlfiles import Queries
 from infra.supervision import sleep_or_stop
 from infra.throttle import FailedLogins
 from service.tokens import contract, metrics
@@ -33,12 +33,15 @@ from service.tokens.sealing import token_fingerprint
 
 log = logging.getLogger(__name__)
 
-_INSERT = load_sql("service.tokens", "queries/audit_insert.sql")
-_UNPUBLISHED = load_sql("service.tokens", "queries/audit_unpublished.sql")
-_MARK = load_sql("service.tokens", "queries/audit_mark_published.sql")
-_BACKLOG = load_sql("service.tokens", "queries/audit_backlog.sql")
-_PURGE = load_sql("service.tokens", "queries/audit_purge_published.sql")
-_TRY_LOCK = load_sql("service.tokens", "queries/audit_try_lock.sql")
+
+class _Sql(Queries, package="service.tokens"):
+    audit_insert: str
+    audit_unpublished: str
+    audit_mark_published: str
+    audit_backlog: str
+    audit_purge_published: str
+    audit_try_lock: str
+
 
 REVEALED = "InstrumentRevealed"
 REFUSED = "RevealRefused"
@@ -119,7 +122,7 @@ class AuditOutbox:
 
     async def write(self, conn: asyncpg.Connection, audit: AuditEvent) -> None:
         payload = _encoder.encode(audit).decode()
-        await conn.execute(_INSERT, self.topic, audit.merchant_id, payload)
+        await conn.execute(_Sql.audit_insert, self.topic, audit.merchant_id, payload)
 
 
 @dataclass(frozen=True)
@@ -137,7 +140,9 @@ class AuditPublisher:
         self._settings = settings
         self._leader = LeaderLoop(
             "audit publisher",
-            SessionLock(settings.database_url, _TRY_LOCK, (), settings.standby_poll_seconds),
+            SessionLock(
+                settings.database_url, _Sql.audit_try_lock, (), settings.standby_poll_seconds
+            ),
             on_failure=event_metrics.KAFKA_PRODUCE_ERRORS.labels(process="token-audit").inc,
         )
         self.health = self._leader.health
@@ -163,7 +168,7 @@ class AuditPublisher:
             if loop.time() - last_housekeeping > 5:
                 await self._housekeeping(conn)
                 last_housekeeping = loop.time()
-            rows = await conn.fetch(_UNPUBLISHED, s.batch_size)
+            rows = await conn.fetch(_Sql.audit_unpublished, s.batch_size)
             self.health.ok()
             if not rows:
                 metrics.AUDIT_UNPUBLISHED.set(0)
@@ -185,11 +190,11 @@ class AuditPublisher:
                 event_metrics.KAFKA_PRODUCE_ERRORS.labels(process="token-audit").inc()
                 raise
             # Only now, after every record of the batch was acknowledged.
-            await conn.execute(_MARK, [row["id"] for row in rows])
+            await conn.execute(_Sql.audit_mark_published, [row["id"] for row in rows])
             metrics.AUDIT_PUBLISHED.inc(len(rows))
 
     async def _housekeeping(self, conn: asyncpg.Connection) -> None:
-        backlog = await conn.fetchrow(_BACKLOG)
+        backlog = await conn.fetchrow(_Sql.audit_backlog)
         metrics.AUDIT_UNPUBLISHED.set(backlog["unpublished"])
         metrics.AUDIT_LAG.set(backlog["lag_seconds"])
-        await conn.execute(_PURGE, self._settings.retention_seconds)
+        await conn.execute(_Sql.audit_purge_published, self._settings.retention_seconds)

@@ -20,16 +20,18 @@ import asyncpg
 
 from infra.credentials import SecretCheck, StoredSecret
 from infra.pepper import Pepper, pepper_rows
-from infra.sqlfiles import load_sql
+from infra.sqlfiles import Queries
 
 SCOPES = ("tokenize", "detokenize", "keys", "audit", "reconcile")
 
-_LOOKUP = load_sql("service.tokens", "queries/client_lookup.sql")
-_INSERT = load_sql("service.tokens", "queries/client_insert.sql")
-_BIND = load_sql("service.tokens", "queries/client_bind.sql")
-_REVOKE = load_sql("service.tokens", "queries/client_revoke.sql")
-_UNPEPPERED = load_sql("service.tokens", "queries/clients_unpeppered.sql")
-_PEPPER = load_sql("service.tokens", "queries/client_pepper.sql")
+
+class _Sql(Queries, package="service.tokens"):
+    client_lookup: str
+    client_insert: str
+    client_bind: str
+    client_revoke: str
+    clients_unpeppered: str
+    client_pepper: str
 
 
 @dataclass(frozen=True)
@@ -72,20 +74,22 @@ async def create_client(
     secret = f"T-{secrets.token_urlsafe(32)}"
     digest, peppered = (pepper or Pepper.from_env()).digest(secret)
     async with pool.acquire() as conn, conn.transaction():
-        await conn.execute(_INSERT, client_id, name, list(ordered), digest, all_merchants, peppered)
-        await conn.execute(_BIND, client_id, list(bound))
+        await conn.execute(
+            _Sql.client_insert, client_id, name, list(ordered), digest, all_merchants, peppered
+        )
+        await conn.execute(_Sql.client_bind, client_id, list(bound))
     return IssuedClient(client_id, secret, ordered, bound, all_merchants)
 
 
 async def revoke_client(pool: asyncpg.Pool, client_id: str) -> bool:
     """True when the client was live and is now revoked."""
-    return str(await pool.execute(_REVOKE, client_id)) == "UPDATE 1"
+    return str(await pool.execute(_Sql.client_revoke, client_id)) == "UPDATE 1"
 
 
 async def pepper_clients(pool: asyncpg.Pool, pepper: Pepper) -> int:
     """Convert every legacy SHA-256 client digest to its peppered form; returns how many.
     Idempotent; run it after every replica has the pepper."""
-    return await pepper_rows(pool, pepper, _UNPEPPERED, _PEPPER)
+    return await pepper_rows(pool, pepper, _Sql.clients_unpeppered, _Sql.client_pepper)
 
 
 class ClientAuthenticator:
@@ -109,7 +113,7 @@ class ClientAuthenticator:
 
     async def _stored(self, client_id: str) -> StoredSecret[Caller] | None:
         # The query always returns one row: its columns are NULL for an unknown client.
-        row = await self._pool.fetchrow(_LOOKUP, client_id)
+        row = await self._pool.fetchrow(_Sql.client_lookup, client_id)
         if row["scopes"] is None:
             return None
         caller = Caller(
