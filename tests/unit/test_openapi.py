@@ -4,7 +4,6 @@ the code (wire rules, the documents the API renders, the errors the middleware s
 from __future__ import annotations
 
 import copy
-import dataclasses
 import datetime as dt
 import importlib
 import inspect
@@ -808,7 +807,7 @@ def _card(**changes: Any) -> state.Card:
         single_use_token=None,
         personal=None,
     )
-    return dataclasses.replace(card, **changes)
+    return msgspec.structs.replace(card, **changes)
 
 
 FULL_CARD = _card(
@@ -861,7 +860,7 @@ def test_the_bank_account_schemas_describe_rendered_accounts(kind: str) -> None:
     full = {**BANK_BASES[kind], "nickName": "main", "merchantRefNum": "ref-1"}
     account = _bank_account(kind, full)
     _assert_matches(name, bank_account_document(account))
-    unlinked = bank_account_document(dataclasses.replace(account, billing_address_id=None))
+    unlinked = bank_account_document(msgspec.structs.replace(account, billing_address_id=None))
     _assert_matches(name, unlinked)
     for other in BANK_KINDS:  # the kinds' documents are told apart by their codes
         if other != kind:
