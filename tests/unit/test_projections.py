@@ -28,6 +28,15 @@ PERSONAL = ProfilePersonal(
     phone="+1 (416) 555-0100",
 )
 
+CREATED = ProfileCreated(
+    profile_id=P,
+    merchant_id=M,
+    payment_token="Ptok",
+    status="ACTIVE",
+    locale="en_US",
+    personal=PERSONAL,
+)
+
 
 def ctx(version: int) -> EventContext:
     return EventContext(f"profile-{P}", version, P, M, NOW)
@@ -35,14 +44,7 @@ def ctx(version: int) -> EventContext:
 
 def test_profile_view_rows() -> None:
     [insert] = profile_view.project(
-        ProfileCreated(
-            profile_id=P,
-            merchant_id=M,
-            payment_token="Ptok",
-            status="ACTIVE",
-            locale="en_US",
-            personal=PERSONAL,
-        ),
+        CREATED,
         ctx(1),
     )
     assert insert.statement == "profile_view_insert"
@@ -87,14 +89,7 @@ def test_profile_view_rows() -> None:
 
 def test_customer_search_normalises() -> None:
     [row] = customer_search.project(
-        ProfileCreated(
-            profile_id=P,
-            merchant_id=M,
-            payment_token="Ptok",
-            status="ACTIVE",
-            locale="en_US",
-            personal=PERSONAL,
-        ),
+        CREATED,
         ctx(1),
     )
     _, merchant, customer_id, email, full_name, phones, document, _ = row.args
