@@ -26,7 +26,6 @@ from devstack import openapi_diff
 from events.crypto import Keyring
 from events.types import (
     AddressPersonal,
-    CardExpiry,
     CardPersonal,
     DateOfBirth,
     ProfileCreated,
@@ -72,6 +71,7 @@ from service.application.repository import ProfileRepository
 from service.domain import instruments, numbers, state
 from service.domain import profile as aggregate
 from service.settings import Settings
+from tests.builders import card_added
 from tests.memory import InMemoryProfileStore
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -792,22 +792,7 @@ async def test_the_single_use_token_schemas_agree_with_the_endpoint() -> None:
 
 
 def _card(**changes: Any) -> state.Card:
-    card = state.Card(
-        card_id=uuid.uuid4(),
-        payment_token="CQPpTVEkrHFn7Go",
-        status="ACTIVE",
-        card_bin="411111",
-        last_digits="1111",
-        card_type="VI",
-        card_category="CREDIT",
-        card_expiry=CardExpiry(month=12, year=2050),
-        fingerprint="fp",
-        default_card_indicator=True,
-        billing_address_id=None,
-        single_use_token=None,
-        personal=None,
-    )
-    return msgspec.structs.replace(card, **changes)
+    return state.Card(**msgspec.structs.asdict(card_added(**changes)))
 
 
 FULL_CARD = _card(
