@@ -36,7 +36,12 @@ class DateOfBirth(msgspec.Struct, frozen=True):
     day: int
 
 
-class ProfilePersonal(msgspec.Struct, frozen=True, omit_defaults=True, rename="camel"):
+class Personal(msgspec.Struct, frozen=True, omit_defaults=True, rename="camel"):
+    """Base of the ``personal`` structs: what the codec seals with the profile's data key before an
+    event is stored, and decodes as ``None`` once the key is destroyed. Absent fields are left out."""
+
+
+class ProfilePersonal(Personal, frozen=True):
     merchant_customer_id: str
     first_name: str | None = None
     middle_name: str | None = None
@@ -50,7 +55,7 @@ class ProfilePersonal(msgspec.Struct, frozen=True, omit_defaults=True, rename="c
     cell_phone: str | None = None
 
 
-class AddressPersonal(msgspec.Struct, frozen=True, omit_defaults=True, rename="camel"):
+class AddressPersonal(Personal, frozen=True):
     nick_name: str | None = None
     street: str | None = None
     street2: str | None = None
@@ -126,7 +131,7 @@ class CardExpiry(msgspec.Struct, frozen=True):
     year: int
 
 
-class CardPersonal(msgspec.Struct, frozen=True, omit_defaults=True, rename="camel"):
+class CardPersonal(Personal, frozen=True):
     holder_name: str | None = None
     nick_name: str | None = None
     merchant_ref_num: str | None = None
@@ -183,7 +188,7 @@ class CardRemoved(Event, frozen=True, kw_only=True):
     card_id: uuid.UUID
 
 
-class BankAccountPersonal(msgspec.Struct, frozen=True, omit_defaults=True, rename="camel"):
+class BankAccountPersonal(Personal, frozen=True):
     account_holder_name: str | None = None
     nick_name: str | None = None
     merchant_ref_num: str | None = None
