@@ -27,7 +27,7 @@ from aiokafka import AIOKafkaProducer
 from events import metrics
 from events.envelope import KafkaEnvelope, RecordedEvent, stream_subject
 from events.store import PostgresEventStore
-from infra.leadership import LeaderLoop, SessionLock, idempotent_producer
+from infra.leadership import LeaderLoop, SessionLock, publishing
 from infra.sqlfiles import Queries
 from infra.supervision import keep_running, sleep_or_stop
 
@@ -98,7 +98,7 @@ def kafka_record(event: RecordedEvent) -> tuple[bytes, bytes, list[tuple[str, by
     return key, _envelope_encoder.encode(envelope), headers
 
 
-class Relay:
+class Relay(LeaderLoop):
     def __init__(self, settings: RelaySettings, store: PostgresEventStore | None = None) -> None:
         self._settings = settings
         self._store = store or PostgresEventStore()
@@ -110,26 +110,16 @@ class Relay:
             (settings.name,),
             settings.standby_poll_seconds,
         )
-        self._leader = LeaderLoop(
+        work = publishing(
+            settings.bootstrap_servers, self._publish_until_stopped, max_batch_size=1 << 20
+        )
+        super().__init__(
             "relay",
             lock,
+            work,
             on_change=lambda leading: metrics.RELAY_LEADER.set(int(leading)),
             on_failure=metrics.KAFKA_PRODUCE_ERRORS.labels(process="relay").inc,
         )
-        self.health = self._leader.health
-
-    @property
-    def is_leader(self) -> bool:
-        return self._leader.is_leader
-
-    async def run(self, stop: asyncio.Event) -> None:
-        """Relay until ``stop`` is set; reconnects after failures with a bounded backoff."""
-        await self._leader.run(stop, self._publish)
-
-    async def _publish(self, conn: asyncpg.Connection, stop: asyncio.Event) -> None:
-        servers = self._settings.bootstrap_servers
-        async with idempotent_producer(servers, max_batch_size=1 << 20) as producer:
-            await self._publish_until_stopped(conn, producer, stop)
 
     async def _publish_until_stopped(
         self, conn: asyncpg.Connection, producer: AIOKafkaProducer, stop: asyncio.Event

@@ -49,6 +49,7 @@ class LeaderLoop:
         self,
         name: str,
         lock: SessionLock,
+        work: Work,
         *,
         on_change: Callable[[bool], None] = _nothing,
         on_failure: Callable[[], None] = _nothing,
@@ -57,23 +58,22 @@ class LeaderLoop:
         self.health = LoopHealth(name)
         self.is_leader = False
         self._lock = lock
+        self._work = work
         self._on_change = on_change
         self._on_failure = on_failure
 
-    async def run(self, stop: asyncio.Event, work: Work) -> None:
-        async def lead(stop: asyncio.Event) -> None:
-            await self._lead(stop, work)
-
+    async def run(self, stop: asyncio.Event) -> None:
+        """Lead or stand by until ``stop`` is set; after a failure, again with a bounded backoff."""
         await keep_running(
             self.name,
-            lead,
+            self._lead,
             stop,
             on_failure=self._on_failure,
             on_exit=lambda: self._set_leader(False),
             health=self.health,
         )
 
-    async def _lead(self, stop: asyncio.Event, work: Work) -> None:
+    async def _lead(self, stop: asyncio.Event) -> None:
         lock = self._lock
         conn = await asyncpg.connect(lock.database_url, **ssl_options())
         try:
@@ -85,13 +85,26 @@ class LeaderLoop:
                     return
             log.info(f"{self.name} is the active leader")
             self._set_leader(True)
-            await work(conn, stop)
+            await self._work(conn, stop)
         finally:
             await conn.close()
 
     def _set_leader(self, leading: bool) -> None:
         self.is_leader = leading
         self._on_change(leading)
+
+
+Publish = Callable[[asyncpg.Connection, AIOKafkaProducer, asyncio.Event], Awaitable[None]]
+
+
+def publishing(bootstrap_servers: str, publish: Publish, **producer_options: Any) -> Work:
+    """``publish`` as a leader's work, given an idempotent producer for as long as it runs."""
+
+    async def work(conn: asyncpg.Connection, stop: asyncio.Event) -> None:
+        async with idempotent_producer(bootstrap_servers, **producer_options) as producer:
+            await publish(conn, producer, stop)
+
+    return work
 
 
 @asynccontextmanager

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from events.types import CardAdded, CardExpiry
+from events.types import CardAdded, CardExpiry, ProfileCreated, ProfilePersonal
 
 
 def card_added(**changes: Any) -> CardAdded:
@@ -26,3 +26,15 @@ def card_added(**changes: Any) -> CardAdded:
         "personal": None,
     }
     return CardAdded(**{**card, **changes})
+
+
+def profile_created(**changes: Any) -> ProfileCreated:
+    profile: dict[str, Any] = {
+        "profile_id": uuid.uuid4(),
+        "merchant_id": uuid.uuid4(),
+        "payment_token": "Ptok",
+        "status": "ACTIVE",
+        "locale": "en_US",
+        "personal": ProfilePersonal(merchant_customer_id="c1"),
+    }
+    return ProfileCreated(**{**profile, **changes})

@@ -43,7 +43,7 @@ async def reconciliation(settings: Settings) -> AsyncIterator[Reconciliation]:
         await pool.close()
 
 
-class TokenReconciler:
+class TokenReconciler(LeaderLoop):
     """Two reconcilers running at once (a lock lost unnoticed) would still be correct, each
     decision being safe on its own: the lock only saves the duplicate work."""
 
@@ -51,11 +51,7 @@ class TokenReconciler:
         self._settings = settings
         interval = settings.token_reconcile_interval_seconds
         lock = SessionLock(settings.database_url, _TRY_LOCK, (), interval)
-        self._leader = LeaderLoop("token reconciler", lock)
-        self.health = self._leader.health
-
-    async def run(self, stop: asyncio.Event) -> None:
-        await self._leader.run(stop, self._reconcile)
+        super().__init__("token reconciler", lock, self._reconcile)
 
     async def _reconcile(self, conn: asyncpg.Connection, stop: asyncio.Event) -> None:
         async with reconciliation(self._settings) as reconcile:

@@ -24,7 +24,7 @@ import msgspec
 from aiokafka import AIOKafkaProducer
 
 from events import metrics as event_metrics
-from infra.leadership import LeaderLoop, SessionLock, idempotent_producer
+from infra.leadership import LeaderLoop, SessionLock, publishing
 from infra.sqlfiles import Queries
 from infra.supervision import sleep_or_stop
 from infra.throttle import FailedLogins
@@ -135,28 +135,17 @@ class PublisherSettings:
     retention_seconds: float = 365 * 24 * 3600.0
 
 
-class AuditPublisher:
+class AuditPublisher(LeaderLoop):
     def __init__(self, settings: PublisherSettings) -> None:
         self._settings = settings
-        self._leader = LeaderLoop(
+        super().__init__(
             "audit publisher",
             SessionLock(
                 settings.database_url, _Sql.audit_try_lock, (), settings.standby_poll_seconds
             ),
+            publishing(settings.bootstrap_servers, self._publish_until_stopped),
             on_failure=event_metrics.KAFKA_PRODUCE_ERRORS.labels(process="token-audit").inc,
         )
-        self.health = self._leader.health
-
-    @property
-    def is_leader(self) -> bool:
-        return self._leader.is_leader
-
-    async def run(self, stop: asyncio.Event) -> None:
-        await self._leader.run(stop, self._publish)
-
-    async def _publish(self, conn: asyncpg.Connection, stop: asyncio.Event) -> None:
-        async with idempotent_producer(self._settings.bootstrap_servers) as producer:
-            await self._publish_until_stopped(conn, producer, stop)
 
     async def _publish_until_stopped(
         self, conn: asyncpg.Connection, producer: AIOKafkaProducer, stop: asyncio.Event

@@ -10,13 +10,13 @@ from events.types import (
     AddressAdded,
     AddressPersonal,
     AddressRemoved,
-    ProfileCreated,
     ProfileDeleted,
     ProfilePersonal,
     ProfileUpdated,
 )
 from projections import customer_search, profile_view
 from projections.rows import EventContext
+from tests.builders import profile_created
 
 P, M = uuid.uuid4(), uuid.uuid4()
 NOW = dt.datetime(2026, 11, 26, tzinfo=dt.UTC)
@@ -28,14 +28,7 @@ PERSONAL = ProfilePersonal(
     phone="+1 (416) 555-0100",
 )
 
-CREATED = ProfileCreated(
-    profile_id=P,
-    merchant_id=M,
-    payment_token="Ptok",
-    status="ACTIVE",
-    locale="en_US",
-    personal=PERSONAL,
-)
+CREATED = profile_created(profile_id=P, merchant_id=M, personal=PERSONAL)
 
 
 def ctx(version: int) -> EventContext:
