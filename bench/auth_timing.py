@@ -21,12 +21,13 @@ from functools import partial
 
 import asyncpg
 
-from infra.throttle import FailureLimiter, ThrottleSettings
+from infra.throttle import FailureLimiter
+from infra.transport_settings import AuthSettings
 from service.api.auth import Authenticator, create_merchant, issue_api_key
 from service.tokens.clients import ClientAuthenticator, create_client
 
 WRONG = "B-" + "x" * 43  # as long as a real secret
-UNLIMITED = ThrottleSettings(max_failures_per_source=0, max_failures_per_key=0)
+UNLIMITED = AuthSettings(max_failures_per_source=0, max_failures_per_key=0)
 
 
 async def _medians(

@@ -7,11 +7,13 @@ from collections.abc import Iterable
 
 from events.crypto import Keyring, new_data_key
 from events.store import Executor
-from infra.sqlfiles import load_sql
+from infra.sqlfiles import Queries
 
-_INSERT = load_sql("events", "queries/personal_key_insert.sql")
-_SELECT = load_sql("events", "queries/personal_key_select.sql")
-_DELETE = load_sql("events", "queries/personal_key_delete.sql")
+
+class _Sql(Queries, package="events"):
+    personal_key_insert: str
+    personal_key_select: str
+    personal_key_delete: str
 
 
 def _wrap_context(subject_id: uuid.UUID) -> bytes:
@@ -25,7 +27,7 @@ class PersonalDataKeys:
     async def create(self, conn: Executor, subject_id: uuid.UUID) -> bytes:
         data_key = new_data_key()
         kek_id, wrapped = self._keyring.wrap(data_key, _wrap_context(subject_id))
-        await conn.execute(_INSERT, subject_id, kek_id, wrapped)
+        await conn.execute(_Sql.personal_key_insert, subject_id, kek_id, wrapped)
         return data_key
 
     async def fetch(self, conn: Executor, subject_id: uuid.UUID) -> bytes | None:
@@ -35,7 +37,7 @@ class PersonalDataKeys:
         self, conn: Executor, subject_ids: Iterable[uuid.UUID]
     ) -> dict[uuid.UUID, bytes]:
         """Unwrapped keys by subject; subjects whose key was destroyed are absent."""
-        rows = await conn.fetch(_SELECT, list(set(subject_ids)))
+        rows = await conn.fetch(_Sql.personal_key_select, list(set(subject_ids)))
         return {
             r["subject_id"]: self._keyring.unwrap(
                 r["kek_id"], bytes(r["wrapped_key"]), _wrap_context(r["subject_id"])
@@ -44,4 +46,4 @@ class PersonalDataKeys:
         }
 
     async def destroy(self, conn: Executor, subject_id: uuid.UUID) -> None:
-        await conn.execute(_DELETE, subject_id)
+        await conn.execute(_Sql.personal_key_delete, subject_id)

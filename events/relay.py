@@ -27,19 +27,22 @@ from aiokafka import AIOKafkaProducer
 from events import metrics
 from events.envelope import KafkaEnvelope, RecordedEvent, stream_subject
 from events.store import PostgresEventStore
-from infra.db import ssl_options
-from infra.kafka_security import kafka_security
-from infra.sqlfiles import load_sql
-from infra.supervision import LoopHealth, keep_running, sleep_or_stop
+from infra.leadership import LeaderLoop, SessionLock, publishing
+from infra.sqlfiles import Queries
+from infra.supervision import keep_running, sleep_or_stop
 
 log = logging.getLogger(__name__)
 
-_LOAD = load_sql("events", "queries/relay_checkpoint_load.sql")
-_SAVE = load_sql("events", "queries/relay_checkpoint_save.sql")
-_HORIZON_AGE = load_sql("events", "queries/xmin_horizon_age.sql")
-_TRY_LOCK = load_sql("events", "queries/relay_try_lock.sql")
-_LAG = load_sql("events", "queries/relay_lag.sql")
-_WAKE_LEASE = load_sql("events", "queries/relay_wake_lease.sql")
+
+class _Sql(Queries, package="events"):
+    relay_checkpoint_load: str
+    relay_checkpoint_save: str
+    xmin_horizon_age: str
+    relay_try_lock: str
+    relay_lag: str
+    relay_wake_lease: str
+
+
 _envelope_encoder = msgspec.json.Encoder()
 
 
@@ -95,70 +98,34 @@ def kafka_record(event: RecordedEvent) -> tuple[bytes, bytes, list[tuple[str, by
     return key, _envelope_encoder.encode(envelope), headers
 
 
-class Relay:
+class Relay(LeaderLoop):
     def __init__(self, settings: RelaySettings, store: PostgresEventStore | None = None) -> None:
         self._settings = settings
         self._store = store or PostgresEventStore()
-        self.is_leader = False
-        self.health = LoopHealth("relay")
-
-    async def run(self, stop: asyncio.Event) -> None:
-        """Relay until ``stop`` is set; reconnects after failures with a bounded backoff."""
-
-        def stepped_down() -> None:
-            self.is_leader = False
-            metrics.RELAY_LEADER.set(0)
-
-        await keep_running(
-            "relay",
-            self._lead,
-            stop,
-            on_failure=metrics.KAFKA_PRODUCE_ERRORS.labels(process="relay").inc,
-            on_exit=stepped_down,
-            health=self.health,
+        # The lock guards the checkpoint row: relays sharing a name (replicas of one Deployment)
+        # take turns; differently named relays (another topic) run side by side.
+        lock = SessionLock(
+            settings.database_url,
+            _Sql.relay_try_lock,
+            (settings.name,),
+            settings.standby_poll_seconds,
         )
-
-    async def _lead(self, stop: asyncio.Event) -> None:
-        conn = await asyncpg.connect(self._settings.database_url, **ssl_options())
-        try:
-            if not await self._acquire_leadership(conn, stop):
-                return
-            producer = AIOKafkaProducer(
-                bootstrap_servers=self._settings.bootstrap_servers,
-                **kafka_security(),
-                enable_idempotence=True,  # forces acks=all
-                acks="all",
-                linger_ms=2,
-                max_batch_size=1 << 20,
-            )
-            await producer.start()
-            try:
-                await self._publish_until_stopped(conn, producer, stop)
-            finally:
-                # Flushes anything in flight; the checkpoint was only moved past acknowledged events.
-                await producer.stop()
-        finally:
-            await conn.close()
-
-    async def _acquire_leadership(self, conn: asyncpg.Connection, stop: asyncio.Event) -> bool:
-        while not stop.is_set():
-            # The lock guards the checkpoint row: relays sharing a name (replicas of one
-            # Deployment) take turns; differently named relays (another topic) run side by side.
-            if await conn.fetchval(_TRY_LOCK, self._settings.name):
-                self.is_leader = True
-                metrics.RELAY_LEADER.set(1)
-                log.info("relay is the active leader", extra={"relay": self._settings.name})
-                return True
-            log.debug("another relay is active; waiting as standby")
-            self.health.ok()  # a standby that can ask for the lock is ready to take over
-            await sleep_or_stop(stop, self._settings.standby_poll_seconds)
-        return False
+        work = publishing(
+            settings.bootstrap_servers, self._publish_until_stopped, max_batch_size=1 << 20
+        )
+        super().__init__(
+            "relay",
+            lock,
+            work,
+            on_change=lambda leading: metrics.RELAY_LEADER.set(int(leading)),
+            on_failure=metrics.KAFKA_PRODUCE_ERRORS.labels(process="relay").inc,
+        )
 
     async def _publish_until_stopped(
         self, conn: asyncpg.Connection, producer: AIOKafkaProducer, stop: asyncio.Event
     ) -> None:
         s = self._settings
-        row = await conn.fetchrow(_LOAD, s.name)
+        row = await conn.fetchrow(_Sql.relay_checkpoint_load, s.name)
         position = (int(row["tx_id"]), int(row["global_position"]))
         wake = asyncio.Event()
 
@@ -169,7 +136,7 @@ class Relay:
         # lost connection's notifications and for events held back by the xmin horizon.
         await conn.add_listener(NOTIFY_CHANNEL, notified)
         in_flight: _InFlight | None = None  # sent to Kafka, acks and checkpoint pending
-        await conn.execute(_WAKE_LEASE, s.name, 0.0)  # a predecessor's lease
+        await conn.execute(_Sql.relay_wake_lease, s.name, 0.0)  # a predecessor's lease
         lease = 0.0  # monotonic time until which appends NOTIFY us
         quiet_since: float | None = None
         try:
@@ -187,7 +154,7 @@ class Relay:
                     position = batch[-1].commit_position
                     quiet_since = None
                     if lease:  # busy again: appends need not notify (events_notify.sql)
-                        await conn.execute(_WAKE_LEASE, s.name, 0.0)
+                        await conn.execute(_Sql.relay_wake_lease, s.name, 0.0)
                         lease = 0.0
                     continue
                 quiet_since = quiet_since or now
@@ -198,7 +165,7 @@ class Relay:
                 elif lease - now < s.safety_poll_seconds:
                     # Ask the appends to notify (a lease, renewed while idle), then read once
                     # more: an append that looked before the lease was taken did not notify.
-                    await conn.execute(_WAKE_LEASE, s.name, 3 * s.safety_poll_seconds)
+                    await conn.execute(_Sql.relay_wake_lease, s.name, 3 * s.safety_poll_seconds)
                     lease = now + 3 * s.safety_poll_seconds
                 else:
                     await _wait(wake, stop, s.safety_poll_seconds)
@@ -207,7 +174,9 @@ class Relay:
         finally:
             with contextlib.suppress(Exception):
                 await conn.remove_listener(NOTIFY_CHANNEL, notified)
-                await conn.execute(_WAKE_LEASE, s.name, 0.0)  # stopped: no more NOTIFYs for us
+                await conn.execute(
+                    _Sql.relay_wake_lease, s.name, 0.0
+                )  # stopped: no more NOTIFYs for us
 
     async def _send(
         self, producer: AIOKafkaProducer, batch: list[RecordedEvent]
@@ -224,7 +193,13 @@ class Relay:
         """Wait for Kafka's acks of a sent batch, then move the checkpoint past it."""
         await self._acked(sent.batch, sent.acks)
         position = sent.batch[-1].commit_position
-        await conn.execute(_SAVE, self._settings.name, position[0], position[1], len(sent.batch))
+        await conn.execute(
+            _Sql.relay_checkpoint_save,
+            self._settings.name,
+            position[0],
+            position[1],
+            len(sent.batch),
+        )
 
     async def _acked(
         self, batch: list[RecordedEvent], pending: list[asyncio.Future[object]]
@@ -251,8 +226,8 @@ class Relay:
         try:
             while not stop.is_set():
                 async with asyncio.timeout(s.lag_sample_seconds):
-                    metrics.RELAY_LAG.set(await conn.fetchval(_LAG, s.name))
-                    metrics.XMIN_HORIZON_AGE.set(await conn.fetchval(_HORIZON_AGE))
+                    metrics.RELAY_LAG.set(await conn.fetchval(_Sql.relay_lag, s.name))
+                    metrics.XMIN_HORIZON_AGE.set(await conn.fetchval(_Sql.xmin_horizon_age))
                 await sleep_or_stop(stop, s.lag_sample_seconds)
         finally:
             conn.terminate()  # never waits on a server that stopped answering

@@ -15,15 +15,19 @@ import msgspec
 
 from events.concurrency import WrongExpectedVersion
 from events.envelope import NewEvent, RecordedEvent
-from infra.sqlfiles import load_sql
+from infra.sqlfiles import Queries
 
 Executor: TypeAlias = asyncpg.Connection | asyncpg.Pool
 
-_APPEND = load_sql("events", "queries/append.sql")
-_READ_STREAM = load_sql("events", "queries/read_stream.sql")
-_READ_STREAM_AFTER = load_sql("events", "queries/read_stream_after.sql")
-_READ_COMMITTED = load_sql("events", "queries/read_committed.sql")
-_READ_ALL = load_sql("events", "queries/read_all_in_commit_order.sql")
+
+class _Sql(Queries, package="events"):
+    append: str
+    read_stream: str
+    read_stream_after: str
+    read_committed: str
+    read_all_in_commit_order: str
+
+
 _metadata_decoder = msgspec.json.Decoder(dict[str, Any])
 _json_encoder = msgspec.json.Encoder()
 
@@ -66,7 +70,7 @@ class PostgresEventStore:
             return []
         try:
             rows = await conn.fetch(
-                _APPEND,
+                _Sql.append,
                 stream_id,
                 expected_version,
                 [e.event_id for e in events],
@@ -87,19 +91,24 @@ class PostgresEventStore:
         self, conn: Executor, stream_id: str, after_version: int = 0
     ) -> list[RecordedEvent]:
         if after_version:
-            rows = await conn.fetch(_READ_STREAM_AFTER, stream_id, after_version)
+            rows = await conn.fetch(_Sql.read_stream_after, stream_id, after_version)
         else:
-            rows = await conn.fetch(_READ_STREAM, stream_id)
+            rows = await conn.fetch(_Sql.read_stream, stream_id)
         return [_recorded(r) for r in rows]
 
     async def read_committed(
         self, conn: Executor, after: tuple[int, int], limit: int
     ) -> list[RecordedEvent]:
         """The next events in commit order after ``after`` = (tx_id, global_position)."""
-        return [_recorded(r) for r in await conn.fetch(_READ_COMMITTED, after[0], after[1], limit)]
+        return [
+            _recorded(r) for r in await conn.fetch(_Sql.read_committed, after[0], after[1], limit)
+        ]
 
     async def read_all_locked(
         self, conn: Executor, after: tuple[int, int], limit: int
     ) -> list[RecordedEvent]:
         """Like read_committed but ignoring the horizon; see read_all_in_commit_order.sql."""
-        return [_recorded(r) for r in await conn.fetch(_READ_ALL, after[0], after[1], limit)]
+        return [
+            _recorded(r)
+            for r in await conn.fetch(_Sql.read_all_in_commit_order, after[0], after[1], limit)
+        ]

@@ -36,7 +36,12 @@ class DateOfBirth(msgspec.Struct, frozen=True):
     day: int
 
 
-class ProfilePersonal(msgspec.Struct, frozen=True, omit_defaults=True, rename="camel"):
+class Personal(msgspec.Struct, frozen=True, omit_defaults=True, rename="camel"):
+    """Base of the ``personal`` structs: what the codec seals with the profile's data key before an
+    event is stored, and decodes as ``None`` once the key is destroyed. Absent fields are left out."""
+
+
+class ProfilePersonal(Personal, frozen=True):
     merchant_customer_id: str
     first_name: str | None = None
     middle_name: str | None = None
@@ -50,7 +55,7 @@ class ProfilePersonal(msgspec.Struct, frozen=True, omit_defaults=True, rename="c
     cell_phone: str | None = None
 
 
-class AddressPersonal(msgspec.Struct, frozen=True, omit_defaults=True, rename="camel"):
+class AddressPersonal(Personal, frozen=True):
     nick_name: str | None = None
     street: str | None = None
     street2: str | None = None
@@ -126,17 +131,15 @@ class CardExpiry(msgspec.Struct, frozen=True):
     year: int
 
 
-class CardPersonal(msgspec.Struct, frozen=True, omit_defaults=True, rename="camel"):
+class CardPersonal(Personal, frozen=True):
     holder_name: str | None = None
     nick_name: str | None = None
     merchant_ref_num: str | None = None
 
 
-class CardAdded(Event, frozen=True, kw_only=True):
-    """A card vaulted on the profile. Only the token and masked data: the number and CVV stay in
-    the token service."""
-
-    event_type: ClassVar[str] = "CardAdded"
+class VaultedCard(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    """What the vault knows of a card: its token and masked data. Declared once for the event that
+    adds a card and the aggregate's state of it (``service.domain.state.Card``)."""
 
     card_id: uuid.UUID
     payment_token: str
@@ -151,6 +154,13 @@ class CardAdded(Event, frozen=True, kw_only=True):
     billing_address_id: uuid.UUID | None
     single_use_token: str | None
     personal: CardPersonal | None
+
+
+class CardAdded(Event, VaultedCard, frozen=True, kw_only=True):
+    """A card vaulted on the profile. Only the token and masked data: the number and CVV stay in
+    the token service."""
+
+    event_type: ClassVar[str] = "CardAdded"
 
 
 class CardUpdated(Event, frozen=True, kw_only=True):
@@ -178,7 +188,7 @@ class CardRemoved(Event, frozen=True, kw_only=True):
     card_id: uuid.UUID
 
 
-class BankAccountPersonal(msgspec.Struct, frozen=True, omit_defaults=True, rename="camel"):
+class BankAccountPersonal(Personal, frozen=True):
     account_holder_name: str | None = None
     nick_name: str | None = None
     merchant_ref_num: str | None = None
@@ -189,10 +199,9 @@ class BankAccountPersonal(msgspec.Struct, frozen=True, omit_defaults=True, renam
     bic: str | None = None
 
 
-class BankAccountAdded(Event, frozen=True, kw_only=True):
-    """A bank account (ach, eft, bacs or sepa) vaulted on the profile, by token and last digits."""
-
-    event_type: ClassVar[str] = "BankAccountAdded"
+class VaultedBankAccount(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    """What the vault knows of a bank account: its token and last digits, never the number.
+    Declared once for the event that adds one and the aggregate's state of it."""
 
     bank_account_id: uuid.UUID
     kind: BankAccountKind
@@ -203,6 +212,12 @@ class BankAccountAdded(Event, frozen=True, kw_only=True):
     account_type: AccountType | None
     billing_address_id: uuid.UUID | None
     personal: BankAccountPersonal | None
+
+
+class BankAccountAdded(Event, VaultedBankAccount, frozen=True, kw_only=True):
+    """A bank account (ach, eft, bacs or sepa) vaulted on the profile, by token and last digits."""
+
+    event_type: ClassVar[str] = "BankAccountAdded"
 
 
 class BankAccountUpdated(Event, frozen=True, kw_only=True):
@@ -220,8 +235,9 @@ class BankAccountRemoved(Event, frozen=True, kw_only=True):
     bank_account_id: uuid.UUID
 
 
-class MandateAdded(Event, frozen=True, kw_only=True):
-    event_type: ClassVar[str] = "MandateAdded"
+class VaultedMandate(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    """A direct-debit mandate on one of the profile's bank accounts. Declared once for the event
+    that adds one and the aggregate's state of it."""
 
     mandate_id: uuid.UUID
     bank_account_id: uuid.UUID
@@ -229,6 +245,10 @@ class MandateAdded(Event, frozen=True, kw_only=True):
     reference: str
     status: MandateStatus
     status_change_date: str
+
+
+class MandateAdded(Event, VaultedMandate, frozen=True, kw_only=True):
+    event_type: ClassVar[str] = "MandateAdded"
 
 
 class MandateStatusChanged(Event, frozen=True, kw_only=True):

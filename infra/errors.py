@@ -34,36 +34,42 @@ class ErrorCode:
     message: str
 
 
-# Paysafe's general codes, the same in both services (each adds its own beside them).
-INVALID_FIELDS = ErrorCode(
-    "5068",
-    400,
-    "Either you submitted a request that is missing a mandatory field or the value of a field "
-    "does not match the format expected.",
-)
-NOT_PARSEABLE = ErrorCode("5023", 400, "The request is not parseable.")
-TOO_LARGE = ErrorCode("5023", 413, "The request is not parseable: the body is too large.")
-NO_PERMISSION = ErrorCode(
-    "5270",
-    403,
-    "The credentials provided with the request do not have permission to access the requested data.",
-)
-UNKNOWN_URL = ErrorCode(
-    "5273",
-    404,
-    "Your client reached our application but we were unable to service your request due to an "
-    "invalid URL.",
-)
-INVALID_CREDENTIALS = ErrorCode("5279", 401, "The authentication credentials are invalid.")
-MISSING_CREDENTIALS = ErrorCode(
-    "5280", 401, "The required authentication credentials were not provided."
-)
-WRONG_METHOD = ErrorCode(
-    "5281",
-    405,
-    "The request uses an action (e.g., GET, POST, or PUT) that is not supported by the resource.",
-)
-INTERNAL = ErrorCode("1000", 500, "An internal error occurred.")
+class GeneralCodes:
+    """Paysafe's general codes, the same in both services. Each service's vocabulary subclasses this
+    and adds its own codes (``service/api/errors.py``, ``service/tokens/errors.py``), so a service
+    names every code it answers with through one namespace."""
+
+    INVALID_FIELDS = ErrorCode(
+        "5068",
+        400,
+        "Either you submitted a request that is missing a mandatory field or the value of a field "
+        "does not match the format expected.",
+    )
+    NOT_PARSEABLE = ErrorCode("5023", 400, "The request is not parseable.")
+    TOO_LARGE = ErrorCode("5023", 413, "The request is not parseable: the body is too large.")
+    NO_PERMISSION = ErrorCode(
+        "5270",
+        403,
+        "The credentials provided with the request do not have permission to access the "
+        "requested data.",
+    )
+    UNKNOWN_URL = ErrorCode(
+        "5273",
+        404,
+        "Your client reached our application but we were unable to service your request due to an "
+        "invalid URL.",
+    )
+    INVALID_CREDENTIALS = ErrorCode("5279", 401, "The authentication credentials are invalid.")
+    MISSING_CREDENTIALS = ErrorCode(
+        "5280", 401, "The required authentication credentials were not provided."
+    )
+    WRONG_METHOD = ErrorCode(
+        "5281",
+        405,
+        "The request uses an action (e.g., GET, POST, or PUT) that is not supported by the "
+        "resource.",
+    )
+    INTERNAL = ErrorCode("1000", 500, "An internal error occurred.")
 
 
 class FieldError(msgspec.Struct, frozen=True):
@@ -119,7 +125,9 @@ def handler_for(table: ErrorTable, exc: BaseException) -> ErrorHandler | None:
 Answer = Callable[[web.Request, Exception], web.Response]
 
 
-def error_answers(table: ErrorTable, *, internal: ErrorCode, log: logging.Logger) -> Answer:
+def error_answers(
+    table: ErrorTable, *, log: logging.Logger, internal: ErrorCode = GeneralCodes.INTERNAL
+) -> Answer:
     """The answer to an exception: ``ApiError`` as it is, others through ``table``, anything
     unknown as ``internal`` (logged once with its stack trace; the client sees none)."""
 
@@ -135,7 +143,9 @@ def error_answers(table: ErrorTable, *, internal: ErrorCode, log: logging.Logger
     return answer
 
 
-def error_middleware(table: ErrorTable, *, internal: ErrorCode, log: logging.Logger) -> Middleware:
+def error_middleware(
+    table: ErrorTable, *, log: logging.Logger, internal: ErrorCode = GeneralCodes.INTERNAL
+) -> Middleware:
     """Middleware answering every exception with a JSON error (``error_answers``)."""
     answer = error_answers(table, internal=internal, log=log)
 
@@ -149,21 +159,22 @@ def error_middleware(table: ErrorTable, *, internal: ErrorCode, log: logging.Log
     return errors
 
 
-def framework_errors(
-    *, unknown_url: ErrorCode, wrong_method: ErrorCode, too_large: ErrorCode, internal: ErrorCode
-) -> dict[type[BaseException], ErrorHandler]:
+def framework_errors() -> dict[type[BaseException], ErrorHandler]:
     """The entries every app needs for aiohttp's own answers (404, 405, 413, any other status)."""
+    codes = GeneralCodes
 
     def method_not_allowed(_: web.Request, exc: web.HTTPMethodNotAllowed) -> ApiError:
-        return ApiError(wrong_method, headers={"Allow": ",".join(sorted(exc.allowed_methods))})
+        return ApiError(
+            codes.WRONG_METHOD, headers={"Allow": ",".join(sorted(exc.allowed_methods))}
+        )
 
     def other(_: web.Request, exc: web.HTTPException) -> ApiError:
         # Any other framework answer keeps its status but gets a JSON body.
-        return ApiError(ErrorCode(internal.code, exc.status, exc.reason))
+        return ApiError(ErrorCode(codes.INTERNAL.code, exc.status, exc.reason))
 
     return {
-        web.HTTPNotFound: lambda _r, _e: ApiError(unknown_url),
+        web.HTTPNotFound: lambda _r, _e: ApiError(codes.UNKNOWN_URL),
         web.HTTPMethodNotAllowed: method_not_allowed,
-        web.HTTPRequestEntityTooLarge: lambda _r, _e: ApiError(too_large),
+        web.HTTPRequestEntityTooLarge: lambda _r, _e: ApiError(codes.TOO_LARGE),
         web.HTTPException: other,
     }

@@ -6,16 +6,16 @@ request bytes, and logs the same bytes at ERROR: an ``Authorization`` line with 
 came back, credentials included. ``ServerRunner`` swaps in a request handler whose errors are
 Paysafe-shaped JSON without any request bytes, logged at WARNING by error class only. It also:
 
-* closes idle connections and connections whose headers do not arrive within ``idle_timeout``
+* closes idle connections and connections whose headers do not arrive within ``idle_timeout_seconds``
   (aiohttp's keep-alive timer runs from the connection's start and after every response, and only
-  fires while no complete request is waiting), and bodies not received within ``body_timeout``
+  fires while no complete request is waiting), and bodies not received within ``body_timeout_seconds``
   (408, the body is read before the application sees the request: bodies are small, 64 KiB);
 * refuses connections beyond ``max_connections`` with a JSON 503;
 * sends ``X-Content-Type-Options: nosniff`` and a ``Server`` header without versions on every answer;
 * half-closes and drains after an error instead of closing on unread bytes (which makes the kernel
   send a reset that can destroy the answer: a 1 MB URL used to get a reset).
 
-Limits come from the environment (``ServerLimits.from_env``, docs/configuration.md).
+Limits come from the environment (``HttpEdgeSettings``, docs/configuration.md).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -31,37 +30,18 @@ from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
 
-from infra.errors import ApiError, ErrorCode
+from infra.errors import ApiError, ErrorCode, GeneralCodes
 from infra.transport_settings import HttpEdgeSettings
 
 log = logging.getLogger("service.http.server")
 
-NOT_PARSEABLE = ErrorCode("5023", 400, "The request is not parseable.")
-TOO_LARGE = ErrorCode("5023", 413, "The request is not parseable: the body is too large.")
 BODY_TIMEOUT = ErrorCode("5023", 408, "The request body was not received in time.")
-INTERNAL = ErrorCode("1000", 500, "An internal error occurred.")
 OVERLOADED = ErrorCode("1000", 503, "The service is temporarily unavailable; retry the request.")
 SERVER_NAME = "customer-vault"
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Server": SERVER_NAME}
 _DRAIN_SECONDS = 1.0
 
 Handler = Callable[[BaseRequest], Awaitable[web.StreamResponse]]
-
-
-@dataclass(frozen=True)
-class ServerLimits:
-    idle_timeout: float = 15.0
-    body_timeout: float = 10.0
-    max_connections: int = 1000
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> ServerLimits:
-        edge = HttpEdgeSettings.from_env(environ)
-        return cls(
-            idle_timeout=edge.idle_timeout_seconds,
-            body_timeout=edge.body_timeout_seconds,
-            max_connections=edge.max_connections,
-        )
 
 
 def metrics_host(environ: Mapping[str, str] | None = None) -> str:
@@ -150,19 +130,20 @@ class GuardedRequestHandler(RequestHandler):
             raise ConnectionError("an answer was already started")
         if status >= 500:
             log.error("request failed", exc_info=exc)
-            kind = INTERNAL if status == 500 else ErrorCode(INTERNAL.code, status, INTERNAL.message)
+            internal = GeneralCodes.INTERNAL
+            kind = internal if status == 500 else ErrorCode(internal.code, status, internal.message)
         else:
             log.warning(
                 "unparseable request",
                 extra={"error": type(exc).__name__ if exc else "unknown", "status": status},
             )
-            kind = NOT_PARSEABLE
+            kind = GeneralCodes.NOT_PARSEABLE
         self.close()
         return _DrainingResponse(kind, self)
 
 
 class GuardedServer(web.Server):
-    def __init__(self, handler: Handler, *, limits: ServerLimits, **kwargs: Any) -> None:
+    def __init__(self, handler: Handler, *, limits: HttpEdgeSettings, **kwargs: Any) -> None:
         super().__init__(self._read_body_first, **kwargs)
         self.limits = limits
         self._application = handler
@@ -173,7 +154,7 @@ class GuardedServer(web.Server):
     async def _read_body_first(self, request: BaseRequest) -> web.StreamResponse:
         if request.body_exists:
             try:
-                async with asyncio.timeout(self.limits.body_timeout):
+                async with asyncio.timeout(self.limits.body_timeout_seconds):
                     await request.read()  # kept by the request: handlers read it again for free
             except TimeoutError:
                 log.warning("request body not received in time")
@@ -181,7 +162,7 @@ class GuardedServer(web.Server):
                 assert isinstance(protocol, GuardedRequestHandler)
                 return _DrainingResponse(BODY_TIMEOUT, protocol)
             except web.HTTPRequestEntityTooLarge:
-                return _answer(TOO_LARGE)
+                return _answer(GeneralCodes.TOO_LARGE)
         return await self._application(request)
 
 
@@ -193,14 +174,14 @@ class ServerRunner(web.AppRunner):
     """``web.AppRunner`` with the guarded server. Use it wherever an app is served."""
 
     def __init__(
-        self, app: web.Application, *, limits: ServerLimits | None = None, **kwargs: Any
+        self, app: web.Application, *, limits: HttpEdgeSettings | None = None, **kwargs: Any
     ) -> None:
-        self.limits = limits or ServerLimits.from_env()
+        self.limits = limits or HttpEdgeSettings.from_env()
         kwargs.setdefault("access_log", None)
         super().__init__(
             app,
-            keepalive_timeout=self.limits.idle_timeout,
-            lingering_time=min(2.0, self.limits.body_timeout),
+            keepalive_timeout=self.limits.idle_timeout_seconds,
+            lingering_time=min(2.0, self.limits.body_timeout_seconds),
             **kwargs,
         )
         app.on_response_prepare.append(_security_headers)

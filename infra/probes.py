@@ -20,16 +20,7 @@ ReadinessCheck = Callable[[], Awaitable[None]]
 READY = Gauge("vault_ready", "1 when the last /readyz answered READY (probed every few seconds)")
 log = logging.getLogger(__name__)
 # Unknown paths and methods answered like the services' own (Paysafe JSON, not aiohttp's text).
-_ERRORS = errors.error_middleware(
-    errors.framework_errors(
-        unknown_url=errors.UNKNOWN_URL,
-        wrong_method=errors.WRONG_METHOD,
-        too_large=errors.TOO_LARGE,
-        internal=errors.INTERNAL,
-    ),
-    internal=errors.INTERNAL,
-    log=log,
-)
+_ERRORS = errors.error_middleware(errors.framework_errors(), log=log)
 # A frozen dependency must read as DOWN within the kubelet's probe timeout, not hang the probe.
 CHECK_TIMEOUT_SECONDS = 2.5
 

@@ -25,7 +25,7 @@ import ipaddress
 import math
 import os
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -55,23 +55,6 @@ class Throttled(ApiError):
     def __init__(self, retry_after: int) -> None:
         super().__init__(TOO_MANY_FAILURES, headers={"Retry-After": str(retry_after)})
         self.retry_after = retry_after
-
-
-@dataclass(frozen=True)
-class ThrottleSettings:
-    window_seconds: float = 60.0
-    max_failures_per_source: int = 20
-    max_failures_per_key: int = 50
-    max_tracked: int = 100_000
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> ThrottleSettings:
-        auth = AuthSettings.from_env(environ)
-        return cls(
-            window_seconds=auth.window_seconds,
-            max_failures_per_source=auth.max_failures_per_source,
-            max_failures_per_key=auth.max_failures_per_key,
-        )
 
 
 @dataclass
@@ -113,17 +96,23 @@ class FailureLimiter:
     environment when first needed (``settings`` overrides them)."""
 
     def __init__(
-        self, service: str, settings: ThrottleSettings | None = None, clock: Clock = time.time
+        self,
+        service: str,
+        settings: AuthSettings | None = None,
+        clock: Clock = time.time,
+        *,
+        max_tracked: int = 100_000,
     ) -> None:
         self._service = service
         self._given = settings
         self._clock = clock
-        self._state: tuple[ThrottleSettings, _Counts, _Counts] | None = None
+        self._max_tracked = max_tracked
+        self._state: tuple[AuthSettings, _Counts, _Counts] | None = None
 
-    def _counts(self) -> tuple[ThrottleSettings, _Counts, _Counts]:
+    def _counts(self) -> tuple[AuthSettings, _Counts, _Counts]:
         if self._state is None:
-            settings = self._given or ThrottleSettings.from_env()
-            window, tracked = settings.window_seconds, settings.max_tracked
+            settings = self._given or AuthSettings.from_env()
+            window, tracked = settings.window_seconds, self._max_tracked
             self._state = (
                 settings,
                 _Counts(window, tracked, self._clock),

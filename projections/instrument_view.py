@@ -37,20 +37,27 @@ def _encoded(document: dict[str, object]) -> str:
     return _json.encode(document).decode()
 
 
+def _insert(
+    statement: str,
+    ctx: EventContext,
+    instrument_id: object,
+    payment_token: str,
+    document: dict[str, object],
+    *keys: object,
+) -> list[RowOp]:
+    """An instrument's new view row: its id and owner (profile, merchant), the view's own lookup
+    ``keys``, the stream version that wrote it, its token and its document."""
+    owner = (instrument_id, ctx.profile_id, ctx.merchant_id)
+    rest = (ctx.stream_version, payment_token, _encoded(document))
+    return [RowOp(statement, (*owner, *keys, *rest))]
+
+
 def project(event: Event, ctx: EventContext) -> list[RowOp] | None:
     """Row operations for an instrument event; None when ``event`` is not one."""
-    args: tuple[object, ...]
     match event:
         case CardAdded():
-            args = (
-                event.card_id,
-                ctx.profile_id,
-                ctx.merchant_id,
-                ctx.stream_version,
-                event.payment_token,
-                _encoded(card_document(event)),
-            )
-            return [RowOp("card_view_insert", args)]
+            document = card_document(event)
+            return _insert("card_view_insert", ctx, event.card_id, event.payment_token, document)
         case CardUpdated():
             replacement = card_replacement(
                 event.card_expiry, event.billing_address_id, event.personal
@@ -63,16 +70,9 @@ def project(event: Event, ctx: EventContext) -> list[RowOp] | None:
         case CardExpiryUpdatedByNetwork() | CardNumberReplacedByNetwork():
             return [RowOp("card_view_patch", (event.card_id, _encoded(network_patch(event))))]
         case BankAccountAdded():
-            args = (
-                event.bank_account_id,
-                ctx.profile_id,
-                ctx.merchant_id,
-                event.kind,
-                ctx.stream_version,
-                event.payment_token,
-                _encoded(bank_account_document(event)),
-            )
-            return [RowOp("bank_account_view_insert", args)]
+            document = bank_account_document(event)
+            account_id, token = event.bank_account_id, event.payment_token
+            return _insert("bank_account_view_insert", ctx, account_id, token, document, event.kind)
         case BankAccountUpdated():
             replacement = bank_account_replacement(
                 event.account_type, event.billing_address_id, event.personal
@@ -83,16 +83,10 @@ def project(event: Event, ctx: EventContext) -> list[RowOp] | None:
         case BankAccountRemoved():
             return [RowOp("bank_account_view_delete", (event.bank_account_id,))]
         case MandateAdded():
-            args = (
-                event.mandate_id,
-                ctx.profile_id,
-                ctx.merchant_id,
-                event.bank_account_id,
-                ctx.stream_version,
-                event.payment_token,
-                _encoded(mandate_document(event)),
-            )
-            return [RowOp("mandate_view_insert", args)]
+            document = mandate_document(event)
+            mandate_id, token = event.mandate_id, event.payment_token
+            account_id = event.bank_account_id
+            return _insert("mandate_view_insert", ctx, mandate_id, token, document, account_id)
         case MandateStatusChanged():
             args = (event.mandate_id, event.status, event.status_change_date)
             return [RowOp("mandate_view_status", args)]

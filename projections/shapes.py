@@ -15,20 +15,20 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-Locale = Literal["en_US", "fr_CA", "en_GB"]
-ProfileStatus = Literal["INITIAL", "ACTIVE"]
-AddressStatus = Literal["ACTIVE", "INITIAL"]
-Gender = Literal["M", "F"]
+# Statuses and kinds are defined once, with the events that store them.
+from events.types import (
+    AccountType,
+    AddressStatus,
+    BankAccountStatus,
+    CardStatus,
+    MandateStatus,
+    ProfileStatus,
+)
 
-CardStatus = Literal["ACTIVE", "INITIAL"]
+Locale = Literal["en_US", "fr_CA", "en_GB"]
+Gender = Literal["M", "F"]
 CardType = Literal["AM", "DC", "DI", "JC", "MC", "MD", "SF", "SO", "VD", "VE", "VI"]
 CardCategory = Literal["CREDIT", "DEBIT", "PREPAID", "UNKNOWN"]
-BankAccountStatus = Literal["ACTIVE", "INVALID", "INACTIVE"]
-AccountType = Literal["CHECKING", "LOAN", "SAVINGS"]
-MandateStatus = Literal[
-    "INITIAL", "PENDING", "DECLINED", "BATCHED", "ACTIVE", "CANCELLED", "REJECTED", "DISPUTED",
-    "INACTIVE",
-]  # fmt: skip
 StoredCredentialTokenStatus = Literal["UNVERIFIED"]
 
 

@@ -20,7 +20,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
 from events.envelope import KafkaEnvelope, RecordedEvent
 from infra.kafka_security import kafka_security
-from infra.sqlfiles import load_sql
+from infra.sqlfiles import Queries
 from infra.supervision import LoopHealth, keep_running
 from projections.rows import Projection
 from projections.runners import metrics
@@ -29,8 +29,12 @@ from projections.runners.decoding import EventDecoder
 
 log = logging.getLogger(__name__)
 
-_LOCK_POSITIONS = load_sql("projections", "queries/projection_positions_lock.sql")
-_SAVE_POSITIONS = load_sql("projections", "queries/projection_positions_save.sql")
+
+class _Sql(Queries, package="projections"):
+    projection_positions_lock: str
+    projection_positions_save: str
+
+
 _envelope_decoder = msgspec.json.Decoder(KafkaEnvelope)
 
 
@@ -58,7 +62,7 @@ async def apply_batch(
     applied = skipped = 0
     async with pool.acquire() as conn, conn.transaction():
         streams = sorted({e.stream_id for e in batch})
-        rows = await conn.fetch(_LOCK_POSITIONS, projection.name, streams)
+        rows = await conn.fetch(_Sql.projection_positions_lock, projection.name, streams)
         positions = {r["stream_id"]: r["stream_version"] for r in rows}
         fresh = [e for e in batch if e.stream_version > positions.get(e.stream_id, 0)]
         ops = []
@@ -73,7 +77,10 @@ async def apply_batch(
         skipped = len(batch) - applied
         if applied:
             await conn.execute(
-                _SAVE_POSITIONS, projection.name, list(positions), list(positions.values())
+                _Sql.projection_positions_save,
+                projection.name,
+                list(positions),
+                list(positions.values()),
             )
     return BatchResult(applied=applied, skipped=skipped)
 

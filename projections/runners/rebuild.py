@@ -37,12 +37,16 @@ import asyncpg
 
 from events.envelope import RecordedEvent
 from events.store import START, PostgresEventStore
-from infra.sqlfiles import load_sql
+from infra.sqlfiles import Queries, load_sql
 from projections.rows import Projection, RowOp
 from projections.runners.decoding import EventDecoder
 
-_RESET_POSITIONS = load_sql("projections", "queries/projection_positions_reset.sql")
-_SAVE_POSITIONS = load_sql("projections", "queries/projection_positions_save.sql")
+
+class _Sql(Queries, package="projections"):
+    projection_positions_reset: str
+    projection_positions_save: str
+
+
 _COUNT_EVENTS = "SELECT count(*) FROM vault.events"
 SHADOW_SUFFIX = "__rebuild"
 _INDEXES = "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = $2"
@@ -205,12 +209,14 @@ async def _swap(
                 await conn.execute("SET LOCAL lock_timeout = '10s'")
                 # The projector's lock order: its position rows, then the view's tables.
                 if track_positions:
-                    await conn.execute(_RESET_POSITIONS, name)
+                    await conn.execute(_Sql.projection_positions_reset, name)
                 await conn.execute(f"LOCK TABLE {tables} IN ACCESS EXCLUSIVE MODE")
                 await replay.run(conn, store.read_all_locked)
                 if track_positions and replay.versions:
                     v = replay.versions
-                    await conn.execute(_SAVE_POSITIONS, name, list(v), list(v.values()))
+                    await conn.execute(
+                        _Sql.projection_positions_save, name, list(v), list(v.values())
+                    )
                 await replay.shadow.swap(conn)
             return time.perf_counter() - locked
         except (asyncpg.DeadlockDetectedError, asyncpg.LockNotAvailableError):

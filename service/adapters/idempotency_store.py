@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 from asyncpg.transaction import Transaction
 
-from infra.sqlfiles import load_sql
+from infra.sqlfiles import Queries
 from infra.supervision import keep_running, sleep_or_stop
 from service.application.idempotency import (
     Claim,
@@ -21,11 +21,15 @@ from service.application.idempotency import (
     RequestInFlight,
 )
 
-_CLAIM = load_sql("service", "queries/idempotency_claim.sql")
-_GET = load_sql("service", "queries/idempotency_get.sql")
-_REMEMBER = load_sql("service", "queries/idempotency_remember.sql")
-_RELEASE = load_sql("service", "queries/idempotency_release.sql")
-_PURGE = load_sql("service", "queries/idempotency_purge.sql")
+
+class _Sql(Queries, package="service"):
+    idempotency_claim: str
+    idempotency_get: str
+    idempotency_remember: str
+    idempotency_release: str
+    idempotency_purge: str
+
+
 log = logging.getLogger(__name__)
 
 
@@ -40,10 +44,10 @@ class PostgresIdempotency:
     async def claim(self, claim: Claim) -> RecordedResponse | None:
         # Autocommit: the claim is visible to every replica before the work starts.
         args = (claim.merchant_id, claim.key, claim.fingerprint)
-        owner = await self._pool.fetchval(_CLAIM, *args, claim.owner, self._lease)
+        owner = await self._pool.fetchval(_Sql.idempotency_claim, *args, claim.owner, self._lease)
         if owner == claim.owner:
             return None
-        row = await self._pool.fetchrow(_GET, claim.merchant_id, claim.key)
+        row = await self._pool.fetchrow(_Sql.idempotency_get, claim.merchant_id, claim.key)
         if row is None:  # purged or released in between: claim afresh
             return await self.claim(claim)
         if bytes(row["fingerprint"]) != claim.fingerprint:
@@ -60,7 +64,7 @@ class PostgresIdempotency:
         return PostgresUnitOfWork(self._pool, claim)
 
     async def purge(self) -> int:
-        status: str = await self._pool.execute(_PURGE, self._retention)
+        status: str = await self._pool.execute(_Sql.idempotency_purge, self._retention)
         return int(status.split()[-1])
 
 
@@ -100,7 +104,13 @@ class PostgresUnitOfWork:
         headers = json.dumps(dict(response.headers))
         try:
             remembered = await conn.fetchval(
-                _REMEMBER, c.merchant_id, c.key, c.owner, response.status, headers, response.body
+                _Sql.idempotency_remember,
+                c.merchant_id,
+                c.key,
+                c.owner,
+                response.status,
+                headers,
+                response.body,
             )
             if remembered is None:
                 raise ClaimLost(c.key)
@@ -117,7 +127,7 @@ class PostgresUnitOfWork:
     async def abandon(self) -> None:
         await self._close()
         c = self.claim
-        await self._pool.execute(_RELEASE, c.merchant_id, c.key, c.owner)
+        await self._pool.execute(_Sql.idempotency_release, c.merchant_id, c.key, c.owner)
 
     async def _close(self) -> None:
         """Roll back what did not commit, undo what it left in memory, give the connection back."""

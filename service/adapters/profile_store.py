@@ -17,7 +17,7 @@ from events.envelope import NewEvent, RecordedEvent, profile_stream
 from events.personal_keys import PersonalDataKeys
 from events.store import PostgresEventStore, WrongExpectedVersion
 from events.types import Event
-from infra.sqlfiles import load_sql
+from infra.sqlfiles import Queries
 from projections import profile_view
 from projections.rows import EventContext
 from projections.runners.apply import apply
@@ -26,9 +26,11 @@ from service.application import idempotency
 from service.application.profiles import ProfileCommands
 from service.application.repository import ProfileRepository
 
-_CLAIM = load_sql("service", "queries/customer_id_claim.sql")
-_HOLDER = load_sql("service", "queries/customer_id_holder.sql")
-_RELEASE = load_sql("service", "queries/customer_id_release.sql")
+
+class _Sql(Queries, package="service"):
+    customer_id_claim: str
+    customer_id_holder: str
+    customer_id_release: str
 
 
 class PostgresProfileTransaction:
@@ -59,16 +61,21 @@ class PostgresProfileTransaction:
     async def claim_customer_id(
         self, merchant_id: uuid.UUID, customer_id: str, profile_id: uuid.UUID
     ) -> uuid.UUID | None:
-        if await self._conn.fetchval(_CLAIM, merchant_id, customer_id, profile_id) is not None:
+        if (
+            await self._conn.fetchval(_Sql.customer_id_claim, merchant_id, customer_id, profile_id)
+            is not None
+        ):
             return None
         # A fresh statement sees the holder even if it committed after our claim began.
-        holder: uuid.UUID | None = await self._conn.fetchval(_HOLDER, merchant_id, customer_id)
+        holder: uuid.UUID | None = await self._conn.fetchval(
+            _Sql.customer_id_holder, merchant_id, customer_id
+        )
         if holder is None:  # released again in the meantime: decide once more
             raise WrongExpectedVersion(profile_stream(profile_id), -1)
         return holder
 
     async def release_customer_id(self, profile_id: uuid.UUID) -> None:
-        await self._conn.execute(_RELEASE, profile_id)
+        await self._conn.execute(_Sql.customer_id_release, profile_id)
 
     async def project(self, event: Event, context: EventContext) -> None:
         await apply(self._conn, profile_view.project(event, context))

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-import os
 import secrets
-import time
 import uuid
 from dataclasses import dataclass
 from typing import Literal
 
 import asyncpg
 
+from infra.credentials import SecretCheck, StoredSecret
 from infra.pepper import Pepper
-from infra.sqlfiles import load_sql
+from infra.sqlfiles import Queries
 from infra.throttle import FailureLimiter
+from infra.transport_settings import AuthSettings
 
 KeyKind = Literal["server", "single_use"]
 
-_LOOKUP = load_sql("service", "queries/api_key_lookup.sql")
-_UPSERT_MERCHANT = load_sql("service", "queries/merchant_upsert.sql")
-_INSERT_KEY = load_sql("service", "queries/api_key_insert.sql")
+
+class _Sql(Queries, package="service"):
+    api_key_lookup: str
+    merchant_upsert: str
+    api_key_insert: str
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class IssuedKey:
 
 
 async def create_merchant(pool: asyncpg.Pool, name: str) -> uuid.UUID:
-    return uuid.UUID(str(await pool.fetchval(_UPSERT_MERCHANT, uuid.uuid4(), name)))
+    return uuid.UUID(str(await pool.fetchval(_Sql.merchant_upsert, uuid.uuid4(), name)))
 
 
 async def issue_api_key(
@@ -53,31 +55,15 @@ async def issue_api_key(
     key_id = f"{'sut' if kind == 'single_use' else 'key'}-{secrets.token_hex(8)}"
     secret = f"B-{secrets.token_urlsafe(32)}"
     digest, peppered = (pepper or Pepper.from_env()).digest(secret)
-    await pool.execute(_INSERT_KEY, key_id, merchant_id, kind, digest, peppered)
+    await pool.execute(_Sql.api_key_insert, key_id, merchant_id, kind, digest, peppered)
     return IssuedKey(merchant_id=merchant_id, key_id=key_id, secret=secret, kind=kind)
 
 
-@dataclass(frozen=True)
-class _Entry:
-    expires: float
-    principal: Principal | None  # None: no such (unrevoked) key
-    digest: bytes
-    peppered: bool
-
-
-_NO_DIGEST = b"\0" * 32
-
-
 class Authenticator:
-    """Checks Basic credentials against the stored digests, under the failure limits of
-    ``infra.throttle`` (429 after too many failures from a source or for a key id).
-
-    Key ids, known or not, are cached for ``ttl`` seconds (at most ``max_cached`` of them, oldest
-    dropped first), so a request costs no database round trip and a revoked key stops working
-    within ``ttl`` on every replica. An unknown id and a wrong secret take the same path: one
-    cache or database lookup, one digest, one constant-time comparison (an unknown id is compared
-    against a dummy digest), so timing does not tell whether a key id exists.
-    """
+    """Checks Basic credentials against the stored digests (``infra.credentials``: cached for
+    ``ttl`` seconds, the same path and timing for an unknown key id as for a wrong secret), under
+    the failure limits of ``infra.throttle`` (429 after too many failures from a source or for a
+    key id)."""
 
     def __init__(
         self,
@@ -88,38 +74,21 @@ class Authenticator:
         pepper: Pepper | None = None,
         max_cached: int = 100_000,
     ) -> None:
-        self._pepper = pepper or Pepper.from_env()
         self._pool = pool
-        self._ttl = float(os.environ.get("VAULT_AUTH_CACHE_SECONDS", "30")) if ttl is None else ttl
+        auth = AuthSettings.from_env()
+        ttl = auth.cache_seconds if ttl is None else ttl
         # Read once: ``client_address`` would otherwise look the variable up on every request.
-        self.trusted_proxies = os.environ.get("VAULT_TRUSTED_PROXIES", "")
+        self.trusted_proxies = auth.trusted_proxies
+        pepper = pepper or Pepper.from_env()
+        self._check = SecretCheck(self._stored, ttl=ttl, pepper=pepper, max_cached=max_cached)
         self._limiter = limiter or FailureLimiter("vault-api")
-        self._max_cached = max_cached
-        self._cache: dict[str, _Entry] = {}
 
     async def authenticate(self, key_id: str, secret: str, source: str = "") -> Principal | None:
-        return await self._limiter.guard(source, key_id, self._verify, key_id, secret)
+        return await self._limiter.guard(source, key_id, self._check.principal, key_id, secret)
 
-    async def _verify(self, key_id: str, secret: str) -> Principal | None:
-        entry = await self._entry(key_id)
-        matches = self._pepper.matches(secret, entry.digest, entry.peppered)
-        return entry.principal if matches and secret else None
-
-    async def _entry(self, key_id: str) -> _Entry:
-        now = time.monotonic()
-        entry = self._cache.get(key_id)
-        if entry is None or entry.expires < now:
-            row = await self._pool.fetchrow(_LOOKUP, key_id)
-            if row["merchant_id"] is None:
-                entry = _Entry(now + self._ttl, None, _NO_DIGEST, self._pepper.configured)
-            else:
-                principal = Principal(
-                    merchant_id=row["merchant_id"], key_id=key_id, kind=row["kind"]
-                )
-                digest = bytes(row["secret_sha256"])
-                entry = _Entry(now + self._ttl, principal, digest, row["secret_peppered"])
-            self._cache.pop(key_id, None)
-            self._cache[key_id] = entry
-            if len(self._cache) > self._max_cached:
-                del self._cache[next(iter(self._cache))]
-        return entry
+    async def _stored(self, key_id: str) -> StoredSecret[Principal] | None:
+        row = await self._pool.fetchrow(_Sql.api_key_lookup, key_id)
+        if row["merchant_id"] is None:
+            return None
+        principal = Principal(merchant_id=row["merchant_id"], key_id=key_id, kind=row["kind"])
+        return StoredSecret(principal, bytes(row["secret_sha256"]), row["secret_peppered"])

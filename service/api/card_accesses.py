@@ -16,7 +16,7 @@ from aiohttp import web
 
 from service.api import errors
 from service.api.context import VIEW, merchant_of
-from service.api.errors import FieldError
+from service.api.errors import Codes, FieldError
 from service.api.http import json_response, path_id, query_value
 from service.api.routing import AUTH, TOKEN_SERVICE, Operation, Reply, Resource
 from service.domain.errors import CardNotFound
@@ -74,7 +74,7 @@ CARD_ACCESSES = Resource(
             is the `before` of the following, older page, or null. Unknown ids answer 404
             5269.""",
             reply=Reply(schema="AccessLedger", description="A page of the card's accesses."),
-            errors=(errors.INVALID_FIELDS, *AUTH, errors.UNKNOWN_ID, *TOKEN_SERVICE),
+            errors=(Codes.INVALID_FIELDS, *AUTH, Codes.UNKNOWN_ID, *TOKEN_SERVICE),
             parameters=(
                 {
                     "name": "before",

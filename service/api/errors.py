@@ -3,71 +3,50 @@ renders them). Messages never echo request values; only ids from the URL, which 
 
 from __future__ import annotations
 
-# Paysafe's general codes, shared with the token service.
-from infra.errors import (
-    INTERNAL,
-    INVALID_CREDENTIALS,
-    INVALID_FIELDS,
-    MISSING_CREDENTIALS,
-    NO_PERMISSION,
-    NOT_PARSEABLE,
-    TOO_LARGE,
-    UNKNOWN_URL,
-    WRONG_METHOD,
-    ApiError,
-    ErrorCode,
-    FieldError,
-)
+from infra.errors import ApiError, ErrorCode, FieldError, GeneralCodes
 
-__all__ = [
-    "INTERNAL",
-    "INVALID_CREDENTIALS",
-    "INVALID_FIELDS",
-    "MISSING_CREDENTIALS",
-    "NOT_PARSEABLE",
-    "NO_PERMISSION",
-    "TOO_LARGE",
-    "UNKNOWN_URL",
-    "WRONG_METHOD",
-    "ErrorCode",
-    "FieldError",
-    "PaysafeError",
-]
+__all__ = ["Codes", "ErrorCode", "FieldError", "PaysafeError", "invalid", "unknown_id"]
 
 
-UNKNOWN_ID = ErrorCode(
-    "5269", 404, "The ID(s) specified in the URL do not correspond to the values in the system."
-)
+class Codes(GeneralCodes):
+    """Paysafe's general codes (``infra.errors``) and the vault's own."""
 
-UNSUPPORTED_CONTENT_TYPE = ErrorCode(
-    "5272",
-    415,
-    "The 'Content-Type' you specified in request header was submitted in an unsupported format.",
-)
-UNAVAILABLE = ErrorCode("1000", 503, "The service is temporarily unavailable; retry the request.")
-CARD_TAKEN = ErrorCode("7503", 409, "Card number already in use")
-INVALID_BRAND = ErrorCode(
-    "7508",
-    400,
-    "You submitted an invalid card number or brand or combination of card number and brand "
-    "with your request.",
-)
-BILLING_ADDRESS_NOT_FOUND = ErrorCode(
-    "7511", 400, "The billing address was not found on this profile (address not found by its id)."
-)
-CUSTOMER_ID_TAKEN = ErrorCode(
-    "7505",
-    409,
-    "The merchantCustomerId provided for this profile has already been used for another profile",
-)
-CUSTOMER_ID_AMBIGUOUS = ErrorCode(
-    "7521", 409, "The merchantCustomerId provided is used in the following number of profiles"
-)
-# Not a Paysafe code: the bounded optimistic retry gave up while other writers kept changing the
-# profile. Documented in docs/api.md; clients retry it like a 409.
-CONCURRENT_MODIFICATION = ErrorCode(
-    "7599", 409, "The profile was modified concurrently by other requests; retry the request."
-)
+    UNKNOWN_ID = ErrorCode(
+        "5269", 404, "The ID(s) specified in the URL do not correspond to the values in the system."
+    )
+    UNSUPPORTED_CONTENT_TYPE = ErrorCode(
+        "5272",
+        415,
+        "The 'Content-Type' you specified in request header was submitted in an unsupported format.",
+    )
+    UNAVAILABLE = ErrorCode(
+        "1000", 503, "The service is temporarily unavailable; retry the request."
+    )
+    CARD_TAKEN = ErrorCode("7503", 409, "Card number already in use")
+    INVALID_BRAND = ErrorCode(
+        "7508",
+        400,
+        "You submitted an invalid card number or brand or combination of card number and brand "
+        "with your request.",
+    )
+    BILLING_ADDRESS_NOT_FOUND = ErrorCode(
+        "7511",
+        400,
+        "The billing address was not found on this profile (address not found by its id).",
+    )
+    CUSTOMER_ID_TAKEN = ErrorCode(
+        "7505",
+        409,
+        "The merchantCustomerId provided for this profile has already been used for another profile",
+    )
+    CUSTOMER_ID_AMBIGUOUS = ErrorCode(
+        "7521", 409, "The merchantCustomerId provided is used in the following number of profiles"
+    )
+    # Not a Paysafe code: the bounded optimistic retry gave up while other writers kept changing the
+    # profile. Documented in docs/api.md; clients retry it like a 409.
+    CONCURRENT_MODIFICATION = ErrorCode(
+        "7599", 409, "The profile was modified concurrently by other requests; retry the request."
+    )
 
 
 PaysafeError = ApiError
@@ -75,8 +54,8 @@ PaysafeError = ApiError
 
 
 def unknown_id(value: str) -> PaysafeError:
-    return PaysafeError(UNKNOWN_ID, detail=f": {value}")
+    return PaysafeError(Codes.UNKNOWN_ID, detail=f": {value}")
 
 
 def invalid(field_errors: list[FieldError]) -> PaysafeError:
-    return PaysafeError(INVALID_FIELDS, field_errors=field_errors)
+    return PaysafeError(Codes.INVALID_FIELDS, field_errors=field_errors)

@@ -18,7 +18,7 @@ from aiohttp import web
 from projections.documents import bank_account_document
 from service.api import errors
 from service.api.cards import render_card
-from service.api.errors import FieldError
+from service.api.errors import Codes, FieldError
 from service.api.http import json_response, path_id, query_value
 from service.api.middleware import Handler, principal
 from service.api.profiles import render_address, render_profile
@@ -160,7 +160,7 @@ def with_as_of_reads(resources: tuple[Resource, ...]) -> tuple[Resource, ...]:
                 get,
                 handler=as_of_or(get.handler, render),
                 parameters=(*get.parameters, _AS_OF_PARAMETER),
-                errors=(*get.errors, errors.INVALID_FIELDS),
+                errors=(*get.errors, Codes.INVALID_FIELDS),
             )
             resource = replace(resource, operations={**resource.operations, "get": get})
         out.append(resource)
@@ -187,7 +187,7 @@ HISTORY_RESOURCE = Resource(
             account numbers are never in the vault's events, so never here. A `next` link pages on.
             Deleted (crypto-shredded) profiles answer 404 5269.""",
             reply=Reply(schema="", description="`{changes: [...], links?: [{rel: next}]}`."),
-            errors=(errors.INVALID_FIELDS, *READ),
+            errors=(Codes.INVALID_FIELDS, *READ),
             parameters=(
                 _query(
                     "after",

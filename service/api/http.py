@@ -9,7 +9,7 @@ import msgspec
 from aiohttp import web
 
 from service.api import errors
-from service.api.errors import PaysafeError
+from service.api.errors import Codes, PaysafeError
 
 _JSON_TYPES = ("application/json", "text/json", "application/octet-stream", "text/plain", "")
 _encode = msgspec.json.encode
@@ -19,7 +19,7 @@ async def read_json(request: web.Request) -> Any:
     """The body as JSON; malformed JSON is 5023, an unusable Content-Type 5272."""
     content_type = request.headers.get("Content-Type", "").split(";")[0].strip().lower()
     if content_type not in _JSON_TYPES and not content_type.endswith("+json"):
-        raise PaysafeError(errors.UNSUPPORTED_CONTENT_TYPE)
+        raise PaysafeError(Codes.UNSUPPORTED_CONTENT_TYPE)
     body = await request.read()
     if not body.strip():
         return {}
@@ -27,7 +27,7 @@ async def read_json(request: web.Request) -> Any:
         return msgspec.json.decode(body)
     # RecursionError: absurdly deep nesting; UnicodeDecodeError: invalid UTF-8 inside a string.
     except (msgspec.DecodeError, RecursionError, UnicodeDecodeError):
-        raise PaysafeError(errors.NOT_PARSEABLE) from None
+        raise PaysafeError(Codes.NOT_PARSEABLE) from None
 
 
 def query_value(request: web.Request, name: str) -> str:

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from infra.errors import ErrorCode, FieldError
 from service.api import errors
-from service.api.errors import PaysafeError
+from service.api.errors import Codes, PaysafeError
 from service.api.middleware import Handler, principal
 from service.api.routing import V1
 from service.application import idempotency
@@ -97,7 +97,7 @@ async def _first_time(
     if not isinstance(response, web.Response) or not isinstance(response.body, bytes):
         # Nothing streams from a command handler; an answer we could not give again is refused.
         await unit.abandon()
-        raise PaysafeError(errors.INTERNAL)
+        raise PaysafeError(Codes.INTERNAL)
     headers = {h: response.headers[h] for h in _RECORDED_HEADERS if h in response.headers}
     try:
         await unit.commit(
@@ -159,7 +159,7 @@ def document_idempotency(document: dict[str, Any]) -> dict[str, Any]:
                         "$ref": f"#/components/headers/{REPLAYED}"
                     }
             # A malformed key is 400 5068, a reused one 422, one in flight 409.
-            for kind in (errors.INVALID_FIELDS, KEY_REUSED, IN_FLIGHT):
+            for kind in (Codes.INVALID_FIELDS, KEY_REUSED, IN_FLIGHT):
                 _add_error(responses, kind)
     return document
 

@@ -3,8 +3,9 @@ each declared once with its documentation."""
 
 from __future__ import annotations
 
-from service.api import bank_accounts, cards, errors
+from service.api import bank_accounts, cards
 from service.api.card_wire import CARD, CARD_UPDATE
+from service.api.errors import Codes
 from service.api.instrument_wire import BANK_ACCOUNTS, BANK_KINDS, MANDATE_STATUS, MANDATES
 from service.api.routing import (
     BODY,
@@ -19,7 +20,7 @@ from service.api.routing import (
 )
 
 MANDATE_KINDS = ("bacs", "sepa")
-_BILLING = (errors.BILLING_ADDRESS_NOT_FOUND,)
+_BILLING = (Codes.BILLING_ADDRESS_NOT_FOUND,)
 _CARD = Reply(schema="Card", description="The card.")
 
 CARDS = (
@@ -42,9 +43,9 @@ CARDS = (
                 errors=(
                     *BODY,
                     *COMMAND,
-                    errors.INVALID_BRAND,
+                    Codes.INVALID_BRAND,
                     *_BILLING,
-                    errors.CARD_TAKEN,
+                    Codes.CARD_TAKEN,
                     *TOKEN_SERVICE,
                 ),
                 body=CARD,

@@ -15,7 +15,7 @@ from infra.throttle import client_address
 from service.adapters.token_service import TokenRefused, TokenServiceUnavailable
 from service.api import errors
 from service.api.auth import Authenticator, Principal
-from service.api.errors import FieldError, PaysafeError
+from service.api.errors import Codes, FieldError, PaysafeError
 from service.api.routing import CARD_LINK, public_url, security_of, url_for
 from service.application.bank_accounts import AccountNumberChanged
 from service.application.cards import UnknownCardBrand
@@ -49,7 +49,7 @@ def _card_taken(request: web.Request, exc: CardAlreadyOnProfile) -> PaysafeError
     # Paysafe's link omits the profile segment.
     href = public_url(request, CARD_LINK.format(card_id=exc.existing_card_id))
     return PaysafeError(
-        errors.CARD_TAKEN,
+        Codes.CARD_TAKEN,
         detail=f" - {exc.existing_card_id}",
         links=[{"rel": "existing_entity", "href": href}],
     )
@@ -58,7 +58,7 @@ def _card_taken(request: web.Request, exc: CardAlreadyOnProfile) -> PaysafeError
 def _customer_id_taken(request: web.Request, exc: MerchantCustomerIdTaken) -> PaysafeError:
     href = url_for(request, "profile", pid=exc.existing_profile_id)
     return PaysafeError(
-        errors.CUSTOMER_ID_TAKEN,
+        Codes.CUSTOMER_ID_TAKEN,
         detail=f" - {exc.existing_profile_id}",
         links=[{"rel": "existing_entity", "href": href}],
     )
@@ -78,8 +78,8 @@ ERRORS: ErrorTable = {
     BankAccountNotFound: lambda _, e: errors.unknown_id(str(e.bank_account_id)),
     MandateNotFound: lambda _, e: errors.unknown_id(str(e.mandate_id)),
     CardAlreadyOnProfile: _card_taken,
-    BillingAddressNotFound: lambda _, e: PaysafeError(errors.BILLING_ADDRESS_NOT_FOUND),
-    UnknownCardBrand: lambda _, e: PaysafeError(errors.INVALID_BRAND),
+    BillingAddressNotFound: lambda _, e: PaysafeError(Codes.BILLING_ADDRESS_NOT_FOUND),
+    UnknownCardBrand: lambda _, e: PaysafeError(Codes.INVALID_BRAND),
     AccountNumberChanged: lambda _, e: errors.invalid(
         [
             FieldError(
@@ -96,35 +96,30 @@ ERRORS: ErrorTable = {
     TokenRefused: lambda _, e: errors.unknown_id("paymentToken"),
     # The append would have started too late after its tokenize: refused, token destroyed.
     AppendDeadlinePassed: lambda _, e: PaysafeError(
-        errors.UNAVAILABLE, headers={"Retry-After": "1"}
+        Codes.UNAVAILABLE, headers={"Retry-After": "1"}
     ),
     # Outages: 503 with Retry-After, one warning per outage (infra.outages), never a 500.
     TokenServiceUnavailable: outages.dependency_unavailable(
-        errors.UNAVAILABLE, outages.Outage("token service")
+        Codes.UNAVAILABLE, outages.Outage("token service")
     ),
     **outages.postgres_unavailable(
         outages.DEPENDENCY_UNAVAILABLE,
         outages.Outage("postgres"),
         _select_one,
-        internal=errors.INTERNAL,
+        internal=Codes.INTERNAL,
     ),
     MerchantCustomerIdTaken: _customer_id_taken,
-    ConcurrentModification: lambda _, e: PaysafeError(errors.CONCURRENT_MODIFICATION),
-    **framework_errors(
-        unknown_url=errors.UNKNOWN_URL,
-        wrong_method=errors.WRONG_METHOD,
-        too_large=errors.TOO_LARGE,
-        internal=errors.INTERNAL,
-    ),
+    ConcurrentModification: lambda _, e: PaysafeError(Codes.CONCURRENT_MODIFICATION),
+    **framework_errors(),
 }
 """Exception → answer, looked up along the exception's MRO (``infra.errors``)."""
-paysafe_errors = error_middleware(ERRORS, internal=errors.INTERNAL, log=log)
+paysafe_errors = error_middleware(ERRORS, log=log)
 # The vault API's outer middleware: request context and error answers in one frame. Paysafe's
 # answers carry the request id as X-Applicationuid too.
 request_context = request_context_for(
     "vault-api",
     lambda rid: {**_NO_CACHE, "X-Applicationuid": f"GUID={rid}"},
-    error_answers(ERRORS, internal=errors.INTERNAL, log=log),
+    error_answers(ERRORS, log=log),
 )
 
 
@@ -134,18 +129,18 @@ async def authentication(request: web.Request, handler: Handler) -> web.StreamRe
     needs an API key of the kind its operation declares."""
     credentials = basic_credentials(request)
     if credentials is None:
-        raise PaysafeError(errors.MISSING_CREDENTIALS, headers=_WWW_AUTHENTICATE)
+        raise PaysafeError(Codes.MISSING_CREDENTIALS, headers=_WWW_AUTHENTICATE)
     key_id, secret = credentials
     authenticator = request.app[AUTHENTICATOR]
     source = client_address(request, authenticator.trusted_proxies)
     principal = await authenticator.authenticate(key_id, secret, source)
     if principal is None:
-        raise PaysafeError(errors.INVALID_CREDENTIALS, headers=_WWW_AUTHENTICATE)
+        raise PaysafeError(Codes.INVALID_CREDENTIALS, headers=_WWW_AUTHENTICATE)
     # Single-use-token keys live on client devices: they reach only the SUT endpoint, and the
     # SUT endpoint only them.
     single_use_operation = security_of(request) == "singleUseTokenAuth"
     if (principal.kind == "single_use") != single_use_operation:
-        raise PaysafeError(errors.NO_PERMISSION)
+        raise PaysafeError(Codes.NO_PERMISSION)
     request[PRINCIPAL] = principal
     return await handler(request)
 

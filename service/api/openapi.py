@@ -16,9 +16,8 @@ from aiohttp import web
 
 from infra.outages import DEPENDENCY_UNAVAILABLE
 from infra.throttle import TOO_MANY_FAILURES
-from service.api import errors
 from service.api import openapi_schemas as schemas
-from service.api.errors import ErrorCode, FieldError, PaysafeError
+from service.api.errors import Codes, ErrorCode, FieldError, PaysafeError
 from service.api.routing import (
     CARD_LINK,
     PATH_VARIABLES,
@@ -43,25 +42,25 @@ def _example_error(kind: ErrorCode, profile_url: str) -> dict[str, Any]:
         card_id=""
     )  # no profile segment (docs/api.md, "Errors")
     details: dict[ErrorCode, PaysafeError] = {
-        errors.INVALID_FIELDS: PaysafeError(
+        Codes.INVALID_FIELDS: PaysafeError(
             kind,
             field_errors=[
                 FieldError("merchantCustomerId", "size must be between 1 and 100"),
                 FieldError("locale", "Invalid Locale"),
             ],
         ),
-        errors.UNKNOWN_ID: PaysafeError(kind, detail=f": {_EXAMPLE_ID}"),
-        errors.CARD_TAKEN: PaysafeError(
+        Codes.UNKNOWN_ID: PaysafeError(kind, detail=f": {_EXAMPLE_ID}"),
+        Codes.CARD_TAKEN: PaysafeError(
             kind,
             detail=f" - {_EXAMPLE_ID}",
             links=[{"rel": "existing_entity", "href": f"{card_url}{_EXAMPLE_ID}"}],
         ),
-        errors.CUSTOMER_ID_TAKEN: PaysafeError(
+        Codes.CUSTOMER_ID_TAKEN: PaysafeError(
             kind,
             detail=f" - {_EXAMPLE_ID}",
             links=[{"rel": "existing_entity", "href": f"{profile_url}{_EXAMPLE_ID}"}],
         ),
-        errors.CUSTOMER_ID_AMBIGUOUS: PaysafeError(
+        Codes.CUSTOMER_ID_AMBIGUOUS: PaysafeError(
             kind,
             detail=": 2",
             links=[
@@ -140,7 +139,7 @@ _AUTHENTICATED = (TOO_MANY_FAILURES, DEPENDENCY_UNAVAILABLE)
 def _responses(operation: Operation, profile_url: str) -> dict[str, Any]:
     by_status: dict[int, list[ErrorCode]] = {}
     shared = () if operation.security == "public" else _AUTHENTICATED
-    for kind in (*operation.errors, *shared, errors.INTERNAL):
+    for kind in (*operation.errors, *shared, Codes.INTERNAL):
         if kind not in by_status.setdefault(kind.http_status, []):
             by_status[kind.http_status].append(kind)
     failures = {
@@ -202,8 +201,8 @@ def _components(app: web.Application, profile_url: str) -> dict[str, Any]:
         "parameters": schemas.PARAMETERS,
         "headers": schemas.HEADERS,
         "responses": {
-            "MethodNotAllowed": _error_response([errors.WRONG_METHOD], profile_url),
-            "UnknownUrl": _error_response([errors.UNKNOWN_URL], profile_url),
+            "MethodNotAllowed": _error_response([Codes.WRONG_METHOD], profile_url),
+            "UnknownUrl": _error_response([Codes.UNKNOWN_URL], profile_url),
         },
     }
 

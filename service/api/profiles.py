@@ -18,7 +18,7 @@ from projections.documents import (
 from service.api import errors
 from service.api.cards import card_details, render_card, single_use_token_refusals
 from service.api.context import PROFILES_SERVICE, VIEW, actor_of, execute
-from service.api.errors import FieldError, PaysafeError
+from service.api.errors import Codes, FieldError, PaysafeError
 from service.api.http import (
     empty_ok,
     json_response,
@@ -110,7 +110,7 @@ async def find_profile(request: web.Request) -> web.Response:
         raise errors.unknown_id("merchantCustomerId")
     if len(matches) > 1:  # only with data that predates uniqueness (e.g. an import)
         raise PaysafeError(
-            errors.CUSTOMER_ID_AMBIGUOUS,
+            Codes.CUSTOMER_ID_AMBIGUOUS,
             detail=f": {len(matches)}",
             links=[
                 {"rel": "existing_entity", "href": url_for(request, "profile", pid=pid)}

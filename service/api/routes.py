@@ -10,9 +10,10 @@ from typing import Any
 
 from aiohttp import web
 
-from service.api import errors, profiles, search, single_use
+from service.api import profiles, search, single_use
 from service.api.card_accesses import CARD_ACCESSES
 from service.api.card_wire import PROFILE_WITH_CARD, SINGLE_USE_TOKEN_REQUEST
+from service.api.errors import Codes
 from service.api.history import HISTORY_RESOURCE, with_as_of_reads
 from service.api.http import json_response
 from service.api.idempotency import document_idempotency, idempotent_commands
@@ -130,10 +131,10 @@ PROFILES = (
                 errors=(
                     *BODY,
                     *AUTH,
-                    errors.INVALID_BRAND,
-                    errors.BILLING_ADDRESS_NOT_FOUND,
-                    errors.CUSTOMER_ID_TAKEN,
-                    errors.CONCURRENT_MODIFICATION,
+                    Codes.INVALID_BRAND,
+                    Codes.BILLING_ADDRESS_NOT_FOUND,
+                    Codes.CUSTOMER_ID_TAKEN,
+                    Codes.CONCURRENT_MODIFICATION,
                     *TOKEN_SERVICE,
                 ),
                 body=PROFILE_WITH_CARD,
@@ -148,7 +149,7 @@ PROFILES = (
                 data that predates uniqueness) answer 409 7521 with one `existing_entity` link
                 each.""",
                 reply=_PROFILE,
-                errors=(errors.INVALID_FIELDS, *READ, errors.CUSTOMER_ID_AMBIGUOUS),
+                errors=(Codes.INVALID_FIELDS, *READ, Codes.CUSTOMER_ID_AMBIGUOUS),
                 parameters=(
                     {
                         "name": "merchantCustomerId",
@@ -187,7 +188,7 @@ PROFILES = (
                 are cleared; `status` is kept when absent. `id` and `paymentToken` never change.
                 `merchantCustomerId` may change, to a value unused by the merchant (409 7505).""",
                 reply=_PROFILE,
-                errors=(*BODY, *COMMAND, errors.CUSTOMER_ID_TAKEN),
+                errors=(*BODY, *COMMAND, Codes.CUSTOMER_ID_TAKEN),
                 body=PROFILE_WITH_CARD,
             ),
             "delete": deleting(
@@ -270,7 +271,7 @@ SINGLE_USE_TOKENS = Resource(
             until the token is redeemed by a card or profile create. Answers **200** (not 201,
             and no Location), as Paysafe does.""",
             reply=Reply(schema="SingleUseToken", description="The single-use token."),
-            errors=(*BODY, *AUTH, errors.INVALID_BRAND, *TOKEN_SERVICE),
+            errors=(*BODY, *AUTH, Codes.INVALID_BRAND, *TOKEN_SERVICE),
             body=SINGLE_USE_TOKEN_REQUEST,
             security="singleUseTokenAuth",
         )
@@ -291,7 +292,7 @@ SEARCH = Resource(
             view, so it is eventually consistent: a profile written a moment ago may be
             missing.""",
             reply=Reply(schema="SearchResult", description="The matches."),
-            errors=(errors.INVALID_FIELDS, *AUTH),
+            errors=(Codes.INVALID_FIELDS, *AUTH),
             parameters=(
                 _query("email", "E-mail address, exact and case-insensitive."),
                 _query("name", "A part of the full name (first, middle, last), any case."),

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from aiohttp import web
 
 from infra.errors import ErrorCode
-from service.api import errors
+from service.api.errors import Codes
 from service.api.validation import Body
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -158,17 +158,17 @@ def parameter(name: str) -> dict[str, Any]:
 
 
 # Errors many operations share.
-AUTH = (errors.MISSING_CREDENTIALS, errors.INVALID_CREDENTIALS, errors.NO_PERMISSION)
+AUTH = (Codes.MISSING_CREDENTIALS, Codes.INVALID_CREDENTIALS, Codes.NO_PERMISSION)
 BODY = (
-    errors.INVALID_FIELDS,
-    errors.NOT_PARSEABLE,
-    errors.TOO_LARGE,
-    errors.UNSUPPORTED_CONTENT_TYPE,
+    Codes.INVALID_FIELDS,
+    Codes.NOT_PARSEABLE,
+    Codes.TOO_LARGE,
+    Codes.UNSUPPORTED_CONTENT_TYPE,
 )
-COMMAND = (*AUTH, errors.UNKNOWN_ID, errors.CONCURRENT_MODIFICATION)
-READ = (*AUTH, errors.UNKNOWN_ID)
+COMMAND = (*AUTH, Codes.UNKNOWN_ID, Codes.CONCURRENT_MODIFICATION)
+READ = (*AUTH, Codes.UNKNOWN_ID)
 # Operations that call the token service answer 503 1000 when it is unavailable.
-TOKEN_SERVICE = (errors.UNAVAILABLE,)
+TOKEN_SERVICE = (Codes.UNAVAILABLE,)
 DELETED = Reply(
     schema=None,
     description="Deleted. The body is empty (Content-Length: 0), as Paysafe's SDKs expect.",

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from service.api import errors
 from service.api.context import CARDS, actor_of
-from service.api.errors import FieldError
+from service.api.errors import Codes, FieldError
 from service.api.http import json_response, read_json
 from service.api.instrument_wire import parse_card
 
@@ -28,7 +28,7 @@ async def create_single_use_token(request: web.Request) -> web.Response:
         raise errors.invalid([FieldError("card.singleUseToken", "not allowed here")])
     body = parse_card(data["card"], creating=True, field_prefix="card.")
     if body.card_type is None or body.card_expiry is None:
-        raise errors.PaysafeError(errors.INVALID_BRAND)
+        raise errors.PaysafeError(Codes.INVALID_BRAND)
     instrument = body.for_token_service(include_cvv=True)
     address = None
     if body.billing_address is not None:

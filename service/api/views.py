@@ -8,7 +8,7 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from infra.sqlfiles import load_sql
+from infra.sqlfiles import Queries
 from projections.documents import (
     ADDRESS_KEY_ORDER,
     BANK_ACCOUNT_KEY_ORDER,
@@ -18,12 +18,16 @@ from projections.documents import (
     ordered,
 )
 
-_PROFILE_WITH = load_sql("service", "queries/profile_view_get_with.sql")
-_BY_CUSTOMER_ID = load_sql("service", "queries/profile_view_by_customer_id.sql")
-_ADDRESS = load_sql("service", "queries/address_view_get.sql")
-_CARD = load_sql("service", "queries/card_view_get.sql")
-_BANK_ACCOUNT = load_sql("service", "queries/bank_account_view_get.sql")
-_MANDATE = load_sql("service", "queries/mandate_view_get.sql")
+
+class _Sql(Queries, package="service"):
+    profile_view_get_with: str
+    profile_view_by_customer_id: str
+    address_view_get: str
+    card_view_get: str
+    bank_account_view_get: str
+    mandate_view_get: str
+
+
 # fields=… names (lower case, as the SDKs send them) → the profile's JSON key, per bank kind.
 BANK_FIELDS = {
     "achbankaccounts": ("ach", "achBankAccounts"),
@@ -64,7 +68,7 @@ class ProfileView:
     ) -> dict[str, Any] | None:
         wanted_banks = {BANK_FIELDS[f][0]: BANK_FIELDS[f][1] for f in fields if f in BANK_FIELDS}
         row = await self._pool.fetchrow(
-            _PROFILE_WITH,
+            _Sql.profile_view_get_with,
             profile_id,
             merchant_id,
             "addresses" in fields,
@@ -94,19 +98,21 @@ class ProfileView:
         self, merchant_id: uuid.UUID, profile_id: uuid.UUID, card_id: uuid.UUID
     ) -> tuple[dict[str, Any], str] | None:
         """The Card resource (as GET returns it) and its payment token."""
-        row = await self._pool.fetchrow(_CARD, card_id, profile_id, merchant_id)
+        row = await self._pool.fetchrow(_Sql.card_view_get, card_id, profile_id, merchant_id)
         return None if row is None else (_card(row["document"]), row["payment_token"])
 
     async def bank_account(
         self, merchant_id: uuid.UUID, profile_id: uuid.UUID, account_id: uuid.UUID, kind: str
     ) -> tuple[dict[str, Any], str] | None:
-        row = await self._pool.fetchrow(_BANK_ACCOUNT, account_id, profile_id, merchant_id, kind)
+        row = await self._pool.fetchrow(
+            _Sql.bank_account_view_get, account_id, profile_id, merchant_id, kind
+        )
         return None if row is None else (_bank_account(row["document"]), row["payment_token"])
 
     async def mandate(
         self, merchant_id: uuid.UUID, profile_id: uuid.UUID, mandate_id: uuid.UUID
     ) -> tuple[dict[str, Any], str] | None:
-        row = await self._pool.fetchrow(_MANDATE, mandate_id, profile_id, merchant_id)
+        row = await self._pool.fetchrow(_Sql.mandate_view_get, mandate_id, profile_id, merchant_id)
         if row is None:
             return None
         return ordered(_decode(row["document"]), MANDATE_KEY_ORDER), row["payment_token"]
@@ -114,11 +120,13 @@ class ProfileView:
     async def profiles_by_customer_id(
         self, merchant_id: uuid.UUID, merchant_customer_id: str
     ) -> list[tuple[uuid.UUID, dict[str, Any]]]:
-        rows = await self._pool.fetch(_BY_CUSTOMER_ID, merchant_id, merchant_customer_id)
+        rows = await self._pool.fetch(
+            _Sql.profile_view_by_customer_id, merchant_id, merchant_customer_id
+        )
         return [(r["profile_id"], _profile(r["document"])) for r in rows]
 
     async def address(
         self, merchant_id: uuid.UUID, profile_id: uuid.UUID, address_id: uuid.UUID
     ) -> dict[str, Any] | None:
-        raw = await self._pool.fetchval(_ADDRESS, address_id, profile_id, merchant_id)
+        raw = await self._pool.fetchval(_Sql.address_view_get, address_id, profile_id, merchant_id)
         return None if raw is None else _address(raw)

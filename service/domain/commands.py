@@ -20,11 +20,18 @@ from events.types import (
 
 
 @dataclass(frozen=True, kw_only=True)
-class NewAddress:
+class AddressDetails:
+    """An address as a command gives it, declared once for the commands that carry one."""
+
     address_id: uuid.UUID
     country: str
     default_shipping_address_indicator: bool
     personal: AddressPersonal
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewAddress(AddressDetails):
+    """A card's nested ``billingAddress``: it becomes an address of the profile with the card."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,19 +77,13 @@ class DeleteProfile:
 
 
 @dataclass(frozen=True, kw_only=True)
-class AddAddress:
-    address_id: uuid.UUID
-    country: str
-    default_shipping_address_indicator: bool
-    personal: AddressPersonal
+class AddAddress(AddressDetails):
+    pass
 
 
 @dataclass(frozen=True, kw_only=True)
-class UpdateAddress:
-    address_id: uuid.UUID
-    country: str
-    default_shipping_address_indicator: bool
-    personal: AddressPersonal
+class UpdateAddress(AddressDetails):
+    """Full replacement of the address's fields (Paysafe PUT semantics)."""
 
 
 @dataclass(frozen=True, kw_only=True)

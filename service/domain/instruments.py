@@ -11,6 +11,9 @@ import uuid
 from dataclasses import replace
 from typing import Final
 
+from msgspec.structs import asdict
+from msgspec.structs import replace as revised
+
 from events.types import (
     AddressAdded,
     BankAccountAdded,
@@ -206,27 +209,15 @@ def decide(state: Profile, command: c.Command) -> list[Event]:
 
 
 def evolve(state: Profile, event: Event) -> Profile | None:
-    """The instrument part of ``profile.evolve``; None when ``event`` is not an instrument event."""
+    """The instrument part of ``profile.evolve``; None when ``event`` is not an instrument event.
+    An added instrument's state is the event's fields (``events.types.Vaulted*``); ``revised``
+    changes an instrument (a msgspec struct), ``replace`` the profile (a dataclass)."""
     match event:
         case CardAdded():
-            card = Card(
-                card_id=event.card_id,
-                payment_token=event.payment_token,
-                status=event.status,
-                card_bin=event.card_bin,
-                last_digits=event.last_digits,
-                card_type=event.card_type,
-                card_category=event.card_category,
-                card_expiry=event.card_expiry,
-                fingerprint=event.fingerprint,
-                default_card_indicator=event.default_card_indicator,
-                billing_address_id=event.billing_address_id,
-                single_use_token=event.single_use_token,
-                personal=event.personal,
-            )
+            card = Card(**asdict(event))
             return replace(state, cards={**state.cards, card.card_id: card})
         case CardUpdated():
-            card = replace(
+            card = revised(
                 state.cards[event.card_id],
                 card_expiry=event.card_expiry,
                 billing_address_id=event.billing_address_id,
@@ -235,7 +226,7 @@ def evolve(state: Profile, event: Event) -> Profile | None:
             return replace(state, cards={**state.cards, card.card_id: card})
         case DefaultCardChanged():
             cards = {
-                k: replace(v, default_card_indicator=(k == event.card_id))
+                k: revised(v, default_card_indicator=(k == event.card_id))
                 for k, v in state.cards.items()
             }
             return replace(state, cards=cards)
@@ -244,22 +235,12 @@ def evolve(state: Profile, event: Event) -> Profile | None:
                 state, cards={k: v for k, v in state.cards.items() if k != event.card_id}
             )
         case BankAccountAdded():
-            account = BankAccount(
-                bank_account_id=event.bank_account_id,
-                kind=event.kind,
-                payment_token=event.payment_token,
-                status=event.status,
-                last_digits=event.last_digits,
-                fingerprint=event.fingerprint,
-                account_type=event.account_type,
-                billing_address_id=event.billing_address_id,
-                personal=event.personal,
-            )
+            account = BankAccount(**asdict(event))
             return replace(
                 state, bank_accounts={**state.bank_accounts, account.bank_account_id: account}
             )
         case BankAccountUpdated():
-            account = replace(
+            account = revised(
                 state.bank_accounts[event.bank_account_id],
                 account_type=event.account_type,
                 billing_address_id=event.billing_address_id,
@@ -272,17 +253,10 @@ def evolve(state: Profile, event: Event) -> Profile | None:
             remaining = {k: v for k, v in state.bank_accounts.items() if k != event.bank_account_id}
             return replace(state, bank_accounts=remaining)
         case MandateAdded():
-            mandate = Mandate(
-                mandate_id=event.mandate_id,
-                bank_account_id=event.bank_account_id,
-                payment_token=event.payment_token,
-                reference=event.reference,
-                status=event.status,
-                status_change_date=event.status_change_date,
-            )
+            mandate = Mandate(**asdict(event))
             return replace(state, mandates={**state.mandates, mandate.mandate_id: mandate})
         case MandateStatusChanged():
-            mandate = replace(
+            mandate = revised(
                 state.mandates[event.mandate_id],
                 status=event.status,
                 status_change_date=event.status_change_date,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from msgspec.structs import replace as revised
+
 from events.types import (
     CardClosedByNetwork,
     CardExpiryUpdatedByNetwork,
@@ -55,13 +57,13 @@ def evolve(state: Profile, event: Event) -> Profile | None:
     """The state after a network event; None when ``event`` is not one."""
     match event:
         case CardExpiryUpdatedByNetwork():
-            card = replace(
+            card = revised(
                 state.cards[event.card_id],
                 card_expiry=event.card_expiry,
                 network_effective_at=event.effective_at,
             )
         case CardNumberReplacedByNetwork():
-            card = replace(
+            card = revised(
                 state.cards[event.card_id],
                 card_bin=event.card_bin,
                 last_digits=event.last_digits,

@@ -10,6 +10,8 @@ import uuid
 from dataclasses import replace
 from typing import Final
 
+from msgspec.structs import replace as revised
+
 from events.types import (
     AddressAdded,
     AddressRemoved,
@@ -97,11 +99,11 @@ def evolve(state: Profile | None, event: Event) -> Profile | None:
             # A card or account billed to the removed address keeps no dangling link.
             gone = event.address_id
             cards = {
-                k: replace(v, billing_address_id=None) if v.billing_address_id == gone else v
+                k: revised(v, billing_address_id=None) if v.billing_address_id == gone else v
                 for k, v in state.cards.items()
             }
             accounts = {
-                k: replace(v, billing_address_id=None) if v.billing_address_id == gone else v
+                k: revised(v, billing_address_id=None) if v.billing_address_id == gone else v
                 for k, v in state.bank_accounts.items()
             }
             return replace(state, addresses=remaining, cards=cards, bank_accounts=accounts)

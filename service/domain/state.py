@@ -1,4 +1,8 @@
-"""The Profile aggregate's state: what ``evolve`` folds the profile's events into."""
+"""The Profile aggregate's state: what ``evolve`` folds the profile's events into.
+
+The instruments (cards, bank accounts, mandates) carry the fields of the event that added them,
+declared once in ``events.types``; they are msgspec structs like it, so they change with
+``msgspec.structs.replace``. The profile and its addresses are dataclasses."""
 
 from __future__ import annotations
 
@@ -6,18 +10,13 @@ import uuid
 from dataclasses import dataclass, field
 
 from events.types import (
-    AccountType,
     AddressPersonal,
     AddressStatus,
-    BankAccountKind,
-    BankAccountPersonal,
-    BankAccountStatus,
-    CardExpiry,
-    CardPersonal,
-    CardStatus,
-    MandateStatus,
     ProfilePersonal,
     ProfileStatus,
+    VaultedBankAccount,
+    VaultedCard,
+    VaultedMandate,
 )
 
 
@@ -30,45 +29,18 @@ class Address:
     personal: AddressPersonal | None
 
 
-@dataclass(frozen=True, kw_only=True)
-class Card:
-    card_id: uuid.UUID
-    payment_token: str
-    status: CardStatus
-    card_bin: str
-    last_digits: str
-    card_type: str
-    card_category: str
-    card_expiry: CardExpiry
-    fingerprint: str
-    default_card_indicator: bool
-    billing_address_id: uuid.UUID | None
-    single_use_token: str | None
-    personal: CardPersonal | None
+class Card(VaultedCard, frozen=True, kw_only=True):
+    """A card on the profile: what ``CardAdded`` vaulted, as later events changed it."""
+
     network_effective_at: str | None = None  # the last network update applied (account updater)
 
 
-@dataclass(frozen=True, kw_only=True)
-class BankAccount:
-    bank_account_id: uuid.UUID
-    kind: BankAccountKind
-    payment_token: str
-    status: BankAccountStatus
-    last_digits: str
-    fingerprint: str
-    account_type: AccountType | None
-    billing_address_id: uuid.UUID | None
-    personal: BankAccountPersonal | None
+class BankAccount(VaultedBankAccount, frozen=True, kw_only=True):
+    """A bank account on the profile: what ``BankAccountAdded`` vaulted, as later events changed it."""
 
 
-@dataclass(frozen=True, kw_only=True)
-class Mandate:
-    mandate_id: uuid.UUID
-    bank_account_id: uuid.UUID
-    payment_token: str
-    reference: str
-    status: MandateStatus
-    status_change_date: str
+class Mandate(VaultedMandate, frozen=True, kw_only=True):
+    """A mandate on the profile: what ``MandateAdded`` added, as later events changed it."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -14,8 +14,9 @@ from contextlib import asynccontextmanager
 import asyncpg
 
 from infra import db
+from infra.leadership import LeaderLoop, SessionLock
 from infra.sqlfiles import load_sql
-from infra.supervision import LoopHealth, keep_running, sleep_or_stop
+from infra.supervision import sleep_or_stop
 from service.adapters.token_references import PostgresReferences
 from service.adapters.token_service import TokenServiceUnavailable
 from service.application.reconcile import Reconciliation, Report
@@ -42,39 +43,28 @@ async def reconciliation(settings: Settings) -> AsyncIterator[Reconciliation]:
         await pool.close()
 
 
-class TokenReconciler:
+class TokenReconciler(LeaderLoop):
     """Two reconcilers running at once (a lock lost unnoticed) would still be correct, each
     decision being safe on its own: the lock only saves the duplicate work."""
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self.health = LoopHealth("token reconciler")
+        interval = settings.token_reconcile_interval_seconds
+        lock = SessionLock(settings.database_url, _TRY_LOCK, (), interval)
+        super().__init__("token reconciler", lock, self._reconcile)
 
-    async def run(self, stop: asyncio.Event) -> None:
-        await keep_running("token reconciler", self._lead, stop, health=self.health)
-
-    async def _lead(self, stop: asyncio.Event) -> None:
-        conn = await asyncpg.connect(self._settings.database_url, **db.ssl_options())
-        try:
-            while not await conn.fetchval(_TRY_LOCK):
-                self.health.ok()  # a standby, ready to take over
+    async def _reconcile(self, conn: asyncpg.Connection, stop: asyncio.Event) -> None:
+        async with reconciliation(self._settings) as reconcile:
+            while not stop.is_set():
+                # The lock lives as long as this connection: a lost one ends the leadership.
+                await conn.fetchval("SELECT 1")
+                try:
+                    await reconcile.run()
+                except TokenServiceUnavailable as exc:
+                    # An outage, not a bug: keep_running warns once and backs off.
+                    raise ConnectionError(f"token service: {exc}") from exc
+                self.health.ok()
                 await sleep_or_stop(stop, self._settings.token_reconcile_interval_seconds)
-                if stop.is_set():
-                    return
-            log.info("token reconciler is the active leader")
-            async with reconciliation(self._settings) as reconcile:
-                while not stop.is_set():
-                    # The lock lives as long as this connection: a lost one ends the leadership.
-                    await conn.fetchval("SELECT 1")
-                    try:
-                        await reconcile.run()
-                    except TokenServiceUnavailable as exc:
-                        # An outage, not a bug: keep_running warns once and backs off.
-                        raise ConnectionError(f"token service: {exc}") from exc
-                    self.health.ok()
-                    await sleep_or_stop(stop, self._settings.token_reconcile_interval_seconds)
-        finally:
-            await conn.close()
 
 
 async def reconcile_command(settings: Settings, *, dry_run: bool) -> int:

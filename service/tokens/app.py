@@ -24,14 +24,14 @@ from infra.throttle import (
     FailedLogins,
     FailedLoginTally,
     FailureLimiter,
-    ThrottleSettings,
     client_address,
 )
+from infra.transport_settings import AuthSettings
 from service.tokens import audit, contract, keyops, ledger, updater
 from service.tokens import errors as e
 from service.tokens.audit import AuditOutbox
 from service.tokens.clients import Caller, ClientAuthenticator
-from service.tokens.errors import ApiError, FieldError, TokenNotFound
+from service.tokens.errors import ApiError, Codes, FieldError, TokenNotFound
 from service.tokens.keyring import TokenKeyring
 from service.tokens.openapi import openapi_document
 from service.tokens.routes import PREFIX, Handler, Route, register
@@ -56,7 +56,7 @@ _CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 T = TypeVar("T")
 _LIMITER = FailureLimiter("token-service")
 
-errors = error_middleware(e.ERRORS, internal=e.INTERNAL, log=e.log)
+errors = error_middleware(e.ERRORS, log=e.log)
 
 
 @web.middleware
@@ -75,7 +75,7 @@ async def authentication(request: web.Request, handler: Handler) -> web.StreamRe
         # Audited per source and window (audit_failed_logins), not per failure.
         claimed = credentials[0] if credentials and credentials[0] else None
         request.app[FAILED_LOGINS].add(client_address(request), claimed)
-        kind = e.MISSING_CREDENTIALS if credentials is None else e.INVALID_CREDENTIALS
+        kind = Codes.MISSING_CREDENTIALS if credentials is None else Codes.INVALID_CREDENTIALS
         raise ApiError(kind, headers=_WWW_AUTHENTICATE)
     request[CALLER] = caller
     return await handler(request)
@@ -94,14 +94,14 @@ async def audit_failed_logins(app: web.Application, stop: asyncio.Event) -> None
     async def write(tally: FailedLogins) -> None:
         await write_failed_logins(app, tally)
 
-    window = ThrottleSettings.from_env().window_seconds
+    window = AuthSettings.from_env().window_seconds
     await app[FAILED_LOGINS].run(stop, write, window)
 
 
 def _require(request: web.Request, scope: str) -> Caller:
     caller: Caller = request[CALLER]
     if scope not in caller.scopes:
-        raise ApiError(e.NO_PERMISSION)
+        raise ApiError(Codes.NO_PERMISSION)
     return caller
 
 
@@ -118,7 +118,7 @@ async def _raw(request: web.Request) -> Any:
     try:
         return msgspec.json.decode(await request.read())
     except UnicodeDecodeError:
-        raise ApiError(e.NOT_PARSEABLE) from None
+        raise ApiError(Codes.NOT_PARSEABLE) from None
     except (msgspec.DecodeError, RecursionError):  # RecursionError: absurdly deep nesting
         raise e.invalid([FieldError("body", "must be a JSON object")]) from None
 
@@ -237,7 +237,7 @@ async def resolve(request: web.Request) -> web.Response:
             _text(raw.get("purpose")),
             "missing_scope",
         )
-        raise ApiError(e.NO_PERMISSION)
+        raise ApiError(Codes.NO_PERMISSION)
     if failure is not None or body is None:
         await store.audit_refusal(
             caller.client_id,
@@ -246,7 +246,7 @@ async def resolve(request: web.Request) -> web.Response:
             _text(raw.get("purpose")),
             "invalid_request",
         )
-        raise failure or ApiError(e.INTERNAL)
+        raise failure or ApiError(Codes.INTERNAL)
     resolved = await store.resolve(caller, body.merchant_id, body.payment_token, body.purpose)
     return _json(resolved)
 
@@ -255,7 +255,7 @@ async def keys(request: web.Request) -> web.Response:
     caller = _require(request, "keys")
     if not caller.all_merchants:
         # KEK usage counts every merchant's records: for platform-wide clients only.
-        raise ApiError(e.NO_PERMISSION)
+        raise ApiError(Codes.NO_PERMISSION)
     ring = request.app[KEYRING].ring()
     usage = await keyops.kek_usage(request.app[STORE].pool)
     ids = sorted(set(ring.keys) | set(usage))
@@ -280,7 +280,7 @@ async def access_ledger(request: web.Request) -> web.Response:
     caller = _require(request, "audit")
     query = ledger.parse_query(dict(request.query))
     if not caller.acts_for(query.merchant_id):
-        raise ApiError(e.NO_PERMISSION)
+        raise ApiError(Codes.NO_PERMISSION)
     return _json(await ledger.read_ledger(request.app[STORE].pool, query))
 
 

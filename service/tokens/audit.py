@@ -24,22 +24,24 @@ import msgspec
 from aiokafka import AIOKafkaProducer
 
 from events import metrics as event_metrics
-from infra.db import ssl_options
-from infra.kafka_security import kafka_security
-from infra.sqlfiles import load_sql
-from infra.supervision import LoopHealth, keep_running, sleep_or_stop
+from infra.leadership import LeaderLoop, SessionLock, publishing
+from infra.sqlfiles import Queries
+from infra.supervision import sleep_or_stop
 from infra.throttle import FailedLogins
 from service.tokens import contract, metrics
 from service.tokens.sealing import token_fingerprint
 
 log = logging.getLogger(__name__)
 
-_INSERT = load_sql("service.tokens", "queries/audit_insert.sql")
-_UNPUBLISHED = load_sql("service.tokens", "queries/audit_unpublished.sql")
-_MARK = load_sql("service.tokens", "queries/audit_mark_published.sql")
-_BACKLOG = load_sql("service.tokens", "queries/audit_backlog.sql")
-_PURGE = load_sql("service.tokens", "queries/audit_purge_published.sql")
-_TRY_LOCK = load_sql("service.tokens", "queries/audit_try_lock.sql")
+
+class _Sql(Queries, package="service.tokens"):
+    audit_insert: str
+    audit_unpublished: str
+    audit_mark_published: str
+    audit_backlog: str
+    audit_purge_published: str
+    audit_try_lock: str
+
 
 REVEALED = "InstrumentRevealed"
 REFUSED = "RevealRefused"
@@ -120,7 +122,7 @@ class AuditOutbox:
 
     async def write(self, conn: asyncpg.Connection, audit: AuditEvent) -> None:
         payload = _encoder.encode(audit).decode()
-        await conn.execute(_INSERT, self.topic, audit.merchant_id, payload)
+        await conn.execute(_Sql.audit_insert, self.topic, audit.merchant_id, payload)
 
 
 @dataclass(frozen=True)
@@ -133,48 +135,17 @@ class PublisherSettings:
     retention_seconds: float = 365 * 24 * 3600.0
 
 
-class AuditPublisher:
+class AuditPublisher(LeaderLoop):
     def __init__(self, settings: PublisherSettings) -> None:
         self._settings = settings
-        self.is_leader = False
-        self.health = LoopHealth("audit publisher")
-
-    async def run(self, stop: asyncio.Event) -> None:
-        def stepped_down() -> None:
-            self.is_leader = False
-
-        await keep_running(
+        super().__init__(
             "audit publisher",
-            self._lead,
-            stop,
+            SessionLock(
+                settings.database_url, _Sql.audit_try_lock, (), settings.standby_poll_seconds
+            ),
+            publishing(settings.bootstrap_servers, self._publish_until_stopped),
             on_failure=event_metrics.KAFKA_PRODUCE_ERRORS.labels(process="token-audit").inc,
-            on_exit=stepped_down,
-            health=self.health,
         )
-
-    async def _lead(self, stop: asyncio.Event) -> None:
-        conn = await asyncpg.connect(self._settings.database_url, **ssl_options())
-        try:
-            while not await conn.fetchval(_TRY_LOCK):
-                self.health.ok()  # a standby that can ask for the lock is ready to take over
-                if stop.is_set():
-                    return
-                await sleep_or_stop(stop, self._settings.standby_poll_seconds)
-            self.is_leader = True
-            producer = AIOKafkaProducer(
-                bootstrap_servers=self._settings.bootstrap_servers,
-                **kafka_security(),
-                enable_idempotence=True,
-                acks="all",
-                linger_ms=2,
-            )
-            await producer.start()
-            try:
-                await self._publish_until_stopped(conn, producer, stop)
-            finally:
-                await producer.stop()
-        finally:
-            await conn.close()
 
     async def _publish_until_stopped(
         self, conn: asyncpg.Connection, producer: AIOKafkaProducer, stop: asyncio.Event
@@ -186,7 +157,7 @@ class AuditPublisher:
             if loop.time() - last_housekeeping > 5:
                 await self._housekeeping(conn)
                 last_housekeeping = loop.time()
-            rows = await conn.fetch(_UNPUBLISHED, s.batch_size)
+            rows = await conn.fetch(_Sql.audit_unpublished, s.batch_size)
             self.health.ok()
             if not rows:
                 metrics.AUDIT_UNPUBLISHED.set(0)
@@ -208,11 +179,11 @@ class AuditPublisher:
                 event_metrics.KAFKA_PRODUCE_ERRORS.labels(process="token-audit").inc()
                 raise
             # Only now, after every record of the batch was acknowledged.
-            await conn.execute(_MARK, [row["id"] for row in rows])
+            await conn.execute(_Sql.audit_mark_published, [row["id"] for row in rows])
             metrics.AUDIT_PUBLISHED.inc(len(rows))
 
     async def _housekeeping(self, conn: asyncpg.Connection) -> None:
-        backlog = await conn.fetchrow(_BACKLOG)
+        backlog = await conn.fetchrow(_Sql.audit_backlog)
         metrics.AUDIT_UNPUBLISHED.set(backlog["unpublished"])
         metrics.AUDIT_LAG.set(backlog["lag_seconds"])
-        await conn.execute(_PURGE, self._settings.retention_seconds)
+        await conn.execute(_Sql.audit_purge_published, self._settings.retention_seconds)

@@ -12,24 +12,26 @@ binding takes effect on every replica within that time.
 from __future__ import annotations
 
 import secrets
-import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import asyncpg
 
+from infra.credentials import SecretCheck, StoredSecret
 from infra.pepper import Pepper, pepper_rows
-from infra.sqlfiles import load_sql
+from infra.sqlfiles import Queries
 
 SCOPES = ("tokenize", "detokenize", "keys", "audit", "reconcile")
 
-_LOOKUP = load_sql("service.tokens", "queries/client_lookup.sql")
-_INSERT = load_sql("service.tokens", "queries/client_insert.sql")
-_BIND = load_sql("service.tokens", "queries/client_bind.sql")
-_REVOKE = load_sql("service.tokens", "queries/client_revoke.sql")
-_UNPEPPERED = load_sql("service.tokens", "queries/clients_unpeppered.sql")
-_PEPPER = load_sql("service.tokens", "queries/client_pepper.sql")
+
+class _Sql(Queries, package="service.tokens"):
+    client_lookup: str
+    client_insert: str
+    client_bind: str
+    client_revoke: str
+    clients_unpeppered: str
+    client_pepper: str
 
 
 @dataclass(frozen=True)
@@ -72,38 +74,27 @@ async def create_client(
     secret = f"T-{secrets.token_urlsafe(32)}"
     digest, peppered = (pepper or Pepper.from_env()).digest(secret)
     async with pool.acquire() as conn, conn.transaction():
-        await conn.execute(_INSERT, client_id, name, list(ordered), digest, all_merchants, peppered)
-        await conn.execute(_BIND, client_id, list(bound))
+        await conn.execute(
+            _Sql.client_insert, client_id, name, list(ordered), digest, all_merchants, peppered
+        )
+        await conn.execute(_Sql.client_bind, client_id, list(bound))
     return IssuedClient(client_id, secret, ordered, bound, all_merchants)
 
 
 async def revoke_client(pool: asyncpg.Pool, client_id: str) -> bool:
     """True when the client was live and is now revoked."""
-    return str(await pool.execute(_REVOKE, client_id)) == "UPDATE 1"
+    return str(await pool.execute(_Sql.client_revoke, client_id)) == "UPDATE 1"
 
 
 async def pepper_clients(pool: asyncpg.Pool, pepper: Pepper) -> int:
     """Convert every legacy SHA-256 client digest to its peppered form; returns how many.
     Idempotent; run it after every replica has the pepper."""
-    return await pepper_rows(pool, pepper, _UNPEPPERED, _PEPPER)
-
-
-@dataclass(frozen=True)
-class _Known:
-    until: float
-    caller: Caller | None  # None: no such (unrevoked) client
-    digest: bytes
-    peppered: bool
-
-
-_NO_DIGEST = b"\0" * 32
+    return await pepper_rows(pool, pepper, _Sql.clients_unpeppered, _Sql.client_pepper)
 
 
 class ClientAuthenticator:
-    """An unknown client id and a wrong secret take the same path: one cache or database lookup
-    (the query always returns one row), both digests computed and one compared in constant time
-    (an unknown id against a dummy), and unknown ids cached like known ones (at most
-    ``max_cached`` entries, oldest dropped first), so timing does not tell whether an id exists."""
+    """A client's id and secret checked against the stored digest (``infra.credentials``: cached
+    for ``ttl`` seconds, the same path and timing for an unknown id as for a wrong secret)."""
 
     def __init__(
         self,
@@ -114,34 +105,18 @@ class ClientAuthenticator:
         max_cached: int = 100_000,
     ) -> None:
         self._pool = pool
-        self._ttl = ttl
-        self._pepper = pepper or Pepper.from_env()
-        self._max_cached = max_cached
-        self._cache: dict[str, _Known] = {}
+        pepper = pepper or Pepper.from_env()
+        self._check = SecretCheck(self._stored, ttl=ttl, pepper=pepper, max_cached=max_cached)
 
     async def authenticate(self, client_id: str, secret: str) -> Caller | None:
-        known = await self._known(client_id)
-        matches = self._pepper.matches(secret, known.digest, known.peppered)
-        return known.caller if matches and secret else None
+        return await self._check.principal(client_id, secret)
 
-    async def _known(self, client_id: str) -> _Known:
-        now = time.monotonic()
-        known = self._cache.get(client_id)
-        if known is None or known.until < now:
-            row = await self._pool.fetchrow(_LOOKUP, client_id)
-            if row["scopes"] is None:
-                known = _Known(now + self._ttl, None, _NO_DIGEST, self._pepper.configured)
-            else:
-                caller = Caller(
-                    client_id,
-                    frozenset(row["scopes"]),
-                    frozenset(row["merchants"]),
-                    row["all_merchants"],
-                )
-                digest = bytes(row["secret_sha256"])
-                known = _Known(now + self._ttl, caller, digest, row["secret_peppered"])
-            self._cache.pop(client_id, None)
-            self._cache[client_id] = known
-            if len(self._cache) > self._max_cached:
-                del self._cache[next(iter(self._cache))]
-        return known
+    async def _stored(self, client_id: str) -> StoredSecret[Caller] | None:
+        # The query always returns one row: its columns are NULL for an unknown client.
+        row = await self._pool.fetchrow(_Sql.client_lookup, client_id)
+        if row["scopes"] is None:
+            return None
+        caller = Caller(
+            client_id, frozenset(row["scopes"]), frozenset(row["merchants"]), row["all_merchants"]
+        )
+        return StoredSecret(caller, bytes(row["secret_sha256"]), row["secret_peppered"])

@@ -7,56 +7,34 @@ import logging
 
 from aiohttp import web
 
-from infra.errors import (
-    INTERNAL,
-    INVALID_CREDENTIALS,
-    INVALID_FIELDS,
-    MISSING_CREDENTIALS,
-    NO_PERMISSION,
-    NOT_PARSEABLE,
-    TOO_LARGE,
-    UNKNOWN_URL,
-    WRONG_METHOD,
-    ApiError,
-    ErrorCode,
-    ErrorTable,
-    FieldError,
-    framework_errors,
-)
+from infra.errors import ApiError, ErrorCode, ErrorTable, FieldError, GeneralCodes, framework_errors
 
-__all__ = [
-    "INTERNAL",
-    "INVALID_CREDENTIALS",
-    "INVALID_FIELDS",
-    "MISSING_CREDENTIALS",
-    "NOT_PARSEABLE",
-    "NO_PERMISSION",
-    "TOO_LARGE",
-    "UNKNOWN_URL",
-    "WRONG_METHOD",
-    "ApiError",
-    "ErrorCode",
-    "FieldError",
-]
+__all__ = ["ERRORS", "ApiError", "Codes", "ErrorCode", "FieldError", "invalid"]
 
 log = logging.getLogger("service.tokens.http")
 
-CARD_TOKEN_INVALID = ErrorCode(
-    "5500",
-    404,
-    "Either the payment token is invalid or the corresponding profile or credit card is not active.",
-)
-BANK_TOKEN_INVALID = ErrorCode(
-    "5502",
-    404,
-    "Either the payment token is invalid or the corresponding profile or bank account is not "
-    "active.",
-)
+
+class Codes(GeneralCodes):
+    """Paysafe's general codes (``infra.errors``) and the token service's own."""
+
+    CARD_TOKEN_INVALID = ErrorCode(
+        "5500",
+        404,
+        "Either the payment token is invalid or the corresponding profile or credit card is not active.",
+    )
+    BANK_TOKEN_INVALID = ErrorCode(
+        "5502",
+        404,
+        "Either the payment token is invalid or the corresponding profile or bank account is not "
+        "active.",
+    )
+
+
 BANK_PREFIXES = ("D", "M")
 
 
 def invalid(field_errors: list[FieldError]) -> ApiError:
-    return ApiError(INVALID_FIELDS, field_errors=field_errors)
+    return ApiError(Codes.INVALID_FIELDS, field_errors=field_errors)
 
 
 class TokenNotFound(Exception):
@@ -80,17 +58,15 @@ class RecordUnreadable(Exception):
 
 def _not_found(_: web.Request, exc: TokenNotFound) -> ApiError:
     bank = exc.token.startswith(BANK_PREFIXES)
-    return ApiError(BANK_TOKEN_INVALID if bank else CARD_TOKEN_INVALID)
+    return ApiError(Codes.BANK_TOKEN_INVALID if bank else Codes.CARD_TOKEN_INVALID)
 
 
 ERRORS: ErrorTable = {
     TokenNotFound: _not_found,
     InvalidInstrument: lambda _, e: invalid(e.errors),
-    RecordUnreadable: lambda _, e: ApiError(INTERNAL),
+    RecordUnreadable: lambda _, e: ApiError(Codes.INTERNAL),
     # msgspec raises UnicodeDecodeError for invalid UTF-8 inside a JSON string.
-    UnicodeDecodeError: lambda _, e: ApiError(NOT_PARSEABLE),
-    **framework_errors(
-        unknown_url=UNKNOWN_URL, wrong_method=WRONG_METHOD, too_large=TOO_LARGE, internal=INTERNAL
-    ),
+    UnicodeDecodeError: lambda _, e: ApiError(Codes.NOT_PARSEABLE),
+    **framework_errors(),
 }
 """Exception → answer, looked up along the exception's MRO (``infra.errors``)."""

@@ -19,7 +19,7 @@ import asyncpg
 from tqdm import tqdm
 
 from events.crypto import DecryptionFailed, open_sealed, seal
-from infra.sqlfiles import load_sql
+from infra.sqlfiles import Queries
 from service.tokens.keyring import (
     KeyringError,
     TokenKeyring,
@@ -30,16 +30,21 @@ from service.tokens.keyring import (
 )
 from service.tokens.sealing import fingerprint_key_ad, key_ad
 
-_USAGE = load_sql("service.tokens", "queries/kek_usage.sql")
-_RECORDS_BATCH = load_sql("service.tokens", "queries/rewrap_records_batch.sql")
-_RECORD_UPDATE = load_sql("service.tokens", "queries/rewrap_record_update.sql")
-_SECRETS_BATCH = load_sql("service.tokens", "queries/rewrap_secrets_batch.sql")
-_SECRET_UPDATE = load_sql("service.tokens", "queries/rewrap_secret_update.sql")
+
+class _Sql(Queries, package="service.tokens"):
+    kek_usage: str
+    rewrap_records_batch: str
+    rewrap_record_update: str
+    rewrap_secrets_batch: str
+    rewrap_secret_update: str
 
 
 async def kek_usage(conn: asyncpg.Pool | asyncpg.Connection) -> dict[str, tuple[int, int]]:
     """KEK id → (instrument records, fingerprint secrets) it wraps."""
-    return {r["kek_id"]: (int(r["records"]), int(r["secrets"])) for r in await conn.fetch(_USAGE)}
+    return {
+        r["kek_id"]: (int(r["records"]), int(r["secrets"]))
+        for r in await conn.fetch(_Sql.kek_usage)
+    }
 
 
 def require_dir(keyring_dir: str) -> Path:
@@ -85,7 +90,7 @@ async def rewrap(
         while True:
             async with pool.acquire() as conn, conn.transaction():
                 rows = await conn.fetch(
-                    _RECORDS_BATCH, active_id, batch_size, failed_records, only_kek
+                    _Sql.rewrap_records_batch, active_id, batch_size, failed_records, only_kek
                 )
                 updates = []
                 for row in rows:
@@ -101,7 +106,7 @@ async def rewrap(
                     ad = key_ad(merchant, token, kind, active_id)
                     wrapped = seal(ring.keys[active_id], data_key, ad)
                     updates.append((token, active_id, wrapped, old))
-                await conn.executemany(_RECORD_UPDATE, updates)
+                await conn.executemany(_Sql.rewrap_record_update, updates)
             result.records += len(updates)
             bar.update(len(rows))
             if not rows:
@@ -109,7 +114,7 @@ async def rewrap(
         while True:
             async with pool.acquire() as conn, conn.transaction():
                 rows = await conn.fetch(
-                    _SECRETS_BATCH, active_id, batch_size, failed_secrets, only_kek
+                    _Sql.rewrap_secrets_batch, active_id, batch_size, failed_secrets, only_kek
                 )
                 secret_updates: list[tuple[uuid.UUID, int, str, bytes, str]] = []
                 for row in rows:
@@ -126,7 +131,7 @@ async def rewrap(
                     ad = fingerprint_key_ad(merchant, version, active_id)
                     wrapped = seal(ring.keys[active_id], secret, ad)
                     secret_updates.append((merchant, version, active_id, wrapped, old))
-                await conn.executemany(_SECRET_UPDATE, secret_updates)
+                await conn.executemany(_Sql.rewrap_secret_update, secret_updates)
             result.secrets += len(secret_updates)
             bar.update(len(rows))
             if not rows:

@@ -18,13 +18,15 @@ import asyncpg
 import msgspec
 
 from events.crypto import DecryptionFailed, new_data_key, open_sealed, seal
-from infra.sqlfiles import load_sql
+from infra.sqlfiles import Queries
 from service.tokens.keyring import TokenKeyring
 
 FINGERPRINT_KEY_VERSION = 1
 
-_FP_GET = load_sql("service.tokens", "queries/fingerprint_key_get.sql")
-_FP_INSERT = load_sql("service.tokens", "queries/fingerprint_key_insert.sql")
+
+class _Sql(Queries, package="service.tokens"):
+    fingerprint_key_get: str
+    fingerprint_key_insert: str
 
 
 def record_ad(merchant_id: uuid.UUID, token: str, kind: str) -> bytes:
@@ -95,13 +97,13 @@ class FingerprintKeys:
         cached = self._cache.get((merchant_id, version))
         if cached is not None:
             return cached
-        row = await conn.fetchrow(_FP_GET, merchant_id, version)
+        row = await conn.fetchrow(_Sql.fingerprint_key_get, merchant_id, version)
         if row is None:
             kek_id, kek = self._keyring.active()
             wrapped = seal(kek, new_data_key(), fingerprint_key_ad(merchant_id, version, kek_id))
             # A concurrent first tokenization of the same merchant may win; both then use its row.
-            await conn.execute(_FP_INSERT, merchant_id, version, kek_id, wrapped)
-            row = await conn.fetchrow(_FP_GET, merchant_id, version)
+            await conn.execute(_Sql.fingerprint_key_insert, merchant_id, version, kek_id, wrapped)
+            row = await conn.fetchrow(_Sql.fingerprint_key_get, merchant_id, version)
             assert row is not None
         kek = self._keyring.key(row["kek_id"])
         secret = open_sealed(

@@ -16,7 +16,7 @@ import msgspec
 
 from events.crypto import DecryptionFailed
 from infra.payment_tokens import new_payment_token
-from infra.sqlfiles import load_sql
+from infra.sqlfiles import Queries
 from service.tokens import audit, contract, instruments, metrics
 from service.tokens.audit import AuditOutbox
 from service.tokens.clients import Caller
@@ -27,13 +27,16 @@ from service.tokens.sealing import FingerprintKeys, RecordCipher, token_fingerpr
 
 log = logging.getLogger(__name__)
 
-_GET = load_sql("service.tokens", "queries/instrument_get.sql")
-_GET_FOR_UPDATE = load_sql("service.tokens", "queries/instrument_get_for_update.sql")
-_INSERT = load_sql("service.tokens", "queries/instrument_insert.sql")
-_RESEAL = load_sql("service.tokens", "queries/instrument_reseal.sql")
-_DESTROY = load_sql("service.tokens", "queries/instrument_destroy.sql")
-_PURGE = load_sql("service.tokens", "queries/single_use_purge.sql")
-_LIVE_PAGE = load_sql("service.tokens", "queries/instrument_live_page.sql")
+
+class _Sql(Queries, package="service.tokens"):
+    instrument_get: str
+    instrument_get_for_update: str
+    instrument_insert: str
+    instrument_reseal: str
+    instrument_destroy: str
+    single_use_purge: str
+    instrument_live_page: str
+
 
 _PREFIX = {"card": "C", "mandate": "M", **dict.fromkeys(BANK_KINDS, "D")}
 SINGLE_USE_PREFIX = "SC"
@@ -82,7 +85,7 @@ class TokenStore:
             bank_token = None
             if kind == "mandate":
                 bank_token = str(data["bankAccountToken"])
-                bank = await record(conn, _GET_FOR_UPDATE, bank_token)
+                bank = await record(conn, _Sql.instrument_get_for_update, bank_token)
                 if refusal(bank, merchant_id, caller) is not None or bank["kind"] not in BANK_KINDS:
                     raise InvalidInstrument(
                         [
@@ -130,7 +133,7 @@ class TokenStore:
             token = new_payment_token(SINGLE_USE_PREFIX if single_use else _PREFIX[kind])
             sealed = self.cipher.seal(merchant_id, token, kind, data)
             row = await conn.fetchrow(
-                _INSERT,
+                _Sql.instrument_insert,
                 token,
                 merchant_id,
                 kind,
@@ -159,7 +162,7 @@ class TokenStore:
         status: str | None,
     ) -> Summary:
         async with self.pool.acquire() as conn, conn.transaction():
-            row = await record(conn, _GET_FOR_UPDATE, token)
+            row = await record(conn, _Sql.instrument_get_for_update, token)
             reason = refusal(row, merchant_id, caller, inactive_ok=True)
             if reason == "closed" and raw is None and status == CLOSED:
                 return summary_of(row)  # closing again (a retried closure) changes nothing
@@ -175,7 +178,7 @@ class TokenStore:
                 data = instruments.merge(row["kind"], data, raw)
             sealed = self.cipher.seal(merchant_id, token, row["kind"], data)
             await conn.execute(
-                _RESEAL,
+                _Sql.instrument_reseal,
                 token,
                 sealed.kek_id,
                 sealed.wrapped_key,
@@ -200,11 +203,11 @@ class TokenStore:
     ) -> None:
         """``reason`` (e.g. ``reconciliation``) goes into the audit event of the destruction."""
         async with self.pool.acquire() as conn, conn.transaction():
-            row = await record(conn, _GET_FOR_UPDATE, token)
+            row = await record(conn, _Sql.instrument_get_for_update, token)
             refused = refusal(row, merchant_id, caller, inactive_ok=True)
             if refused is not None and refused not in ("single_use_token", "expired", "closed"):
                 raise TokenNotFound(token)
-            await conn.execute(_DESTROY, token, "deleted")
+            await conn.execute(_Sql.instrument_destroy, token, "deleted")
             await self.outbox.write(
                 conn,
                 audit.event(
@@ -226,7 +229,7 @@ class TokenStore:
         if not caller.acts_for(merchant_id):
             raise TokenNotFound("")
         async with self.pool.acquire() as conn:
-            rows = await conn.fetch(_LIVE_PAGE, merchant_id, after, limit)
+            rows = await conn.fetch(_Sql.instrument_live_page, merchant_id, after, limit)
             as_of = rows[0]["as_of"] if rows else await conn.fetchval("SELECT now()")
         return contract.Listing(
             records=[
@@ -245,7 +248,7 @@ class TokenStore:
     async def redeem(self, caller: Caller, merchant_id: uuid.UUID, token: str) -> contract.Redeemed:
         """Turn a live single-use card token into a permanent card token, without the CVV."""
         async with self.pool.acquire() as conn, conn.transaction():
-            row = await record(conn, _GET_FOR_UPDATE, token)
+            row = await record(conn, _Sql.instrument_get_for_update, token)
             if refusal(row, merchant_id, caller, single_use=True) is not None:
                 raise TokenNotFound(token)
             try:
@@ -256,7 +259,7 @@ class TokenStore:
             summary = await self._insert(
                 conn, merchant_id, "card", data, single_use=False, status="ACTIVE"
             )
-            await conn.execute(_DESTROY, token, "redeemed")
+            await conn.execute(_Sql.instrument_destroy, token, "redeemed")
             await self.outbox.write(
                 conn,
                 audit.event(
@@ -287,11 +290,11 @@ class TokenStore:
         # revealed, so a failed audit still reveals nothing (and BEGIN/COMMIT were half the
         # round trips of a resolve).
         async with self.pool.acquire() as conn:
-            row = await record(conn, _GET, token)
+            row = await record(conn, _Sql.instrument_get, token)
             reason = refusal(row, merchant_id, caller)
             bank = None
             if reason is None and row["kind"] == "mandate":
-                bank = await conn.fetchrow(_GET, row["bank_token"])
+                bank = await conn.fetchrow(_Sql.instrument_get, row["bank_token"])
                 bank_reason = refusal(bank, merchant_id, caller)
                 reason = f"bank_account_{bank_reason}" if bank_reason else None
             if reason is None:
@@ -371,7 +374,7 @@ class TokenStore:
         return out
 
     async def purge_expired_single_use(self) -> int:
-        status = await self.pool.execute(_PURGE)
+        status = await self.pool.execute(_Sql.single_use_purge)
         purged = int(status.split()[-1])
         if purged:
             metrics.SINGLE_USE_PURGED.inc(purged)

@@ -14,17 +14,21 @@ from __future__ import annotations
 from typing import Any
 
 from events.crypto import DecryptionFailed
-from infra.sqlfiles import load_sql
+from infra.sqlfiles import Queries
 from service.tokens import audit, contract, instruments
 from service.tokens.clients import Caller
 from service.tokens.errors import FieldError, InvalidInstrument, RecordUnreadable, TokenNotFound
 from service.tokens.records import CLOSED, record, refusal
 from service.tokens.store import TokenStore
 
-_FIND = load_sql("service.tokens", "queries/network_find_by_fingerprint.sql")
-_GET_FOR_UPDATE = load_sql("service.tokens", "queries/instrument_get_for_update.sql")
-_REPLACE = load_sql("service.tokens", "queries/network_replace_number.sql")
-_EFFECTIVE = load_sql("service.tokens", "queries/network_effective_at.sql")
+
+class _Sql(Queries, package="service.tokens"):
+    network_find_by_fingerprint: str
+    instrument_get_for_update: str
+    network_replace_number: str
+    network_effective_at: str
+
+
 PURPOSE = "network card update"
 
 
@@ -43,16 +47,18 @@ async def apply_network_update(
     async with store.pool.acquire() as conn, conn.transaction():
         token = update.payment_token
         if token is None and update.fingerprint is not None and caller.acts_for(merchant_id):
-            token = await conn.fetchval(_FIND, merchant_id, update.fingerprint)
+            token = await conn.fetchval(
+                _Sql.network_find_by_fingerprint, merchant_id, update.fingerprint
+            )
         if token is None:
             raise TokenNotFound("C")
-        row = await record(conn, _GET_FOR_UPDATE, token)
+        row = await record(conn, _Sql.instrument_get_for_update, token)
         reason = refusal(row, merchant_id, caller, inactive_ok=True)
         if reason == "closed" and update.closed:
             return _answer(token, row, closed=True, applied=False)
         if reason is not None or row["kind"] != "card":
             raise TokenNotFound(token)
-        last = await conn.fetchval(_EFFECTIVE, token)
+        last = await conn.fetchval(_Sql.network_effective_at, token)
         if last is not None and update.effective_at <= last:
             return _answer(token, row, closed=False, applied=False)
         try:
@@ -68,7 +74,7 @@ async def apply_network_update(
         sealed = store.cipher.seal(merchant_id, token, "card", data)
         status = CLOSED if update.closed else row["status"]
         await conn.execute(
-            _REPLACE, token, sealed.kek_id, sealed.wrapped_key, sealed.ciphertext, status,
+            _Sql.network_replace_number, token, sealed.kek_id, sealed.wrapped_key, sealed.ciphertext, status,
             fingerprint, version, bin_, last_digits, update.effective_at,
         )  # fmt: skip
         await store.outbox.write(

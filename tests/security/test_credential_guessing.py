@@ -19,9 +19,9 @@ from infra.throttle import (
     FailedLogins,
     FailedLoginTally,
     FailureLimiter,
-    ThrottleSettings,
     client_address,
 )
+from infra.transport_settings import AuthSettings
 from service.api.app import create_app
 from service.api.auth import IssuedKey, create_merchant, issue_api_key
 from service.settings import Settings
@@ -96,7 +96,7 @@ async def test_a_guessed_key_id_is_throttled_for_everyone(
 async def test_the_token_service_throttles_guessing_too(
     tokens_url: str, pool: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = ThrottleSettings(max_failures_per_source=4, max_failures_per_key=1000)
+    settings = AuthSettings(max_failures_per_source=4, max_failures_per_key=1000)
     monkeypatch.setattr(token_app, "_LIMITER", FailureLimiter("token-service", settings))
     client = await create_client(pool, "payments", ["detokenize"], all_merchants=True)
     url = f"{tokens_url}/tokens/v1/resolve"
@@ -115,7 +115,7 @@ async def test_the_token_service_throttles_guessing_too(
 def test_windows_end() -> None:
     now = [1000.0]
     limiter = FailureLimiter(
-        "test", ThrottleSettings(window_seconds=60, max_failures_per_source=2), clock=lambda: now[0]
+        "test", AuthSettings(window_seconds=60, max_failures_per_source=2), clock=lambda: now[0]
     )
     limiter.failed("1.2.3.4", "k1")
     limiter.failed("1.2.3.4", "k2")

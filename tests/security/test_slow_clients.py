@@ -10,12 +10,13 @@ import pytest
 from aiohttp import web
 
 from events.crypto import Keyring
-from infra.http_server import ServerLimits, ServerRunner
+from infra.http_server import ServerRunner
+from infra.transport_settings import HttpEdgeSettings
 from service.api.app import create_app
 from service.settings import Settings
 from tests.security.rawhttp import address, parse, seconds_until_closed
 
-LIMITS = ServerLimits(idle_timeout=1.0, body_timeout=1.5, max_connections=4)
+LIMITS = HttpEdgeSettings(idle_timeout_seconds=1.0, body_timeout_seconds=1.5, max_connections=4)
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ async def strict_url(api_settings: Settings, keyring: Keyring) -> AsyncIterator[
 async def test_an_idle_connection_is_closed(strict_url: str) -> None:
     reader, writer = await asyncio.open_connection(*address(strict_url))
     try:
-        assert await seconds_until_closed(reader) < LIMITS.idle_timeout + 1.0
+        assert await seconds_until_closed(reader) < LIMITS.idle_timeout_seconds + 1.0
     finally:
         writer.close()
 
@@ -45,7 +46,7 @@ async def test_a_kept_alive_connection_is_closed_when_idle(strict_url: str) -> N
         writer.write(b"GET /customervault/monitor HTTP/1.1\r\nHost: a\r\n\r\n")
         first = await reader.readuntil(b"READY")
         assert b"200 OK" in first
-        assert await seconds_until_closed(reader) < LIMITS.idle_timeout + 1.0
+        assert await seconds_until_closed(reader) < LIMITS.idle_timeout_seconds + 1.0
     finally:
         writer.close()
 
@@ -54,7 +55,9 @@ async def test_slow_headers_are_cut_off(strict_url: str) -> None:
     reader, writer = await asyncio.open_connection(*address(strict_url))
     try:
         writer.write(b"GET /customervault/monitor HTTP/1.1\r\nHost: a\r\nX-Slow: ")
-        assert await seconds_until_closed(reader, trickle=writer) < LIMITS.idle_timeout + 1.0
+        assert (
+            await seconds_until_closed(reader, trickle=writer) < LIMITS.idle_timeout_seconds + 1.0
+        )
     finally:
         writer.close()
 
@@ -69,10 +72,10 @@ async def test_a_slow_body_is_answered_408_and_cut_off(strict_url: str) -> None:
         )
         loop = asyncio.get_running_loop()
         started = loop.time()
-        async with asyncio.timeout(LIMITS.body_timeout + 3.0):
+        async with asyncio.timeout(LIMITS.body_timeout_seconds + 3.0):
             while chunk := await _read_or_trickle(reader, writer):
                 received += chunk
-        assert loop.time() - started < LIMITS.body_timeout + 2.0
+        assert loop.time() - started < LIMITS.body_timeout_seconds + 2.0
     finally:
         writer.close()
     reply = parse(bytes(received))

@@ -12,7 +12,6 @@ from events.types import (
     BankAccountPersonal,
     BankAccountRemoved,
     BankAccountUpdated,
-    CardAdded,
     CardExpiry,
     CardPersonal,
     CardRemoved,
@@ -25,6 +24,7 @@ from events.types import (
 )
 from projections import instrument_view
 from projections.rows import EventContext, RowOp
+from tests.builders import card_added
 
 P, M = uuid.uuid4(), uuid.uuid4()
 CARD, ACCOUNT, MANDATE, ADDRESS = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
@@ -44,19 +44,11 @@ def document(op: RowOp) -> dict[str, object]:
 
 def test_a_card_added_is_inserted_with_its_masked_document() -> None:
     op = one(
-        CardAdded(
+        card_added(
             card_id=CARD,
             payment_token="Ctok",
-            status="ACTIVE",
-            card_bin="411111",
-            last_digits="1111",
-            card_type="VI",
-            card_category="CREDIT",
             card_expiry=CardExpiry(month=4, year=2031),
-            fingerprint="fp",
-            default_card_indicator=True,
             billing_address_id=ADDRESS,
-            single_use_token=None,
             personal=CardPersonal(holder_name="ADA", nick_name="n"),
         )
     )

@@ -4,7 +4,6 @@ the code (wire rules, the documents the API renders, the errors the middleware s
 from __future__ import annotations
 
 import copy
-import dataclasses
 import datetime as dt
 import importlib
 import inspect
@@ -27,7 +26,6 @@ from devstack import openapi_diff
 from events.crypto import Keyring
 from events.types import (
     AddressPersonal,
-    CardExpiry,
     CardPersonal,
     DateOfBirth,
     ProfileCreated,
@@ -73,6 +71,7 @@ from service.application.repository import ProfileRepository
 from service.domain import instruments, numbers, state
 from service.domain import profile as aggregate
 from service.settings import Settings
+from tests.builders import card_added
 from tests.memory import InMemoryProfileStore
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -345,13 +344,15 @@ def test_the_conflicts_of_profiles_are_documented() -> None:
 
 
 def _error_kinds() -> dict[tuple[str, int], errors.ErrorCode]:
-    """Every error the API's modules define as a constant (errors.py, and e.g. cards.py's 7508)."""
+    """Every error the API's modules define as a constant: the vocabulary (``errors.Codes``, the
+    general codes included) and the modules' own (e.g. idempotency.py's 7597)."""
     kinds = [
         value
         for info in pkgutil.iter_modules(service.api.__path__, "service.api.")
         for value in vars(importlib.import_module(info.name)).values()
         if isinstance(value, errors.ErrorCode)
     ]
+    kinds += [getattr(errors.Codes, name) for name in dir(errors.Codes) if not name.startswith("_")]
     return {(k.code, k.http_status): k for k in kinds}
 
 
@@ -791,22 +792,7 @@ async def test_the_single_use_token_schemas_agree_with_the_endpoint() -> None:
 
 
 def _card(**changes: Any) -> state.Card:
-    card = state.Card(
-        card_id=uuid.uuid4(),
-        payment_token="CQPpTVEkrHFn7Go",
-        status="ACTIVE",
-        card_bin="411111",
-        last_digits="1111",
-        card_type="VI",
-        card_category="CREDIT",
-        card_expiry=CardExpiry(month=12, year=2050),
-        fingerprint="fp",
-        default_card_indicator=True,
-        billing_address_id=None,
-        single_use_token=None,
-        personal=None,
-    )
-    return dataclasses.replace(card, **changes)
+    return state.Card(**msgspec.structs.asdict(card_added(**changes)))
 
 
 FULL_CARD = _card(
@@ -859,7 +845,7 @@ def test_the_bank_account_schemas_describe_rendered_accounts(kind: str) -> None:
     full = {**BANK_BASES[kind], "nickName": "main", "merchantRefNum": "ref-1"}
     account = _bank_account(kind, full)
     _assert_matches(name, bank_account_document(account))
-    unlinked = bank_account_document(dataclasses.replace(account, billing_address_id=None))
+    unlinked = bank_account_document(msgspec.structs.replace(account, billing_address_id=None))
     _assert_matches(name, unlinked)
     for other in BANK_KINDS:  # the kinds' documents are told apart by their codes
         if other != kind:

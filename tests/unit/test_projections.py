@@ -10,13 +10,13 @@ from events.types import (
     AddressAdded,
     AddressPersonal,
     AddressRemoved,
-    ProfileCreated,
     ProfileDeleted,
     ProfilePersonal,
     ProfileUpdated,
 )
 from projections import customer_search, profile_view
 from projections.rows import EventContext
+from tests.builders import profile_created
 
 P, M = uuid.uuid4(), uuid.uuid4()
 NOW = dt.datetime(2026, 11, 26, tzinfo=dt.UTC)
@@ -28,6 +28,8 @@ PERSONAL = ProfilePersonal(
     phone="+1 (416) 555-0100",
 )
 
+CREATED = profile_created(profile_id=P, merchant_id=M, personal=PERSONAL)
+
 
 def ctx(version: int) -> EventContext:
     return EventContext(f"profile-{P}", version, P, M, NOW)
@@ -35,14 +37,7 @@ def ctx(version: int) -> EventContext:
 
 def test_profile_view_rows() -> None:
     [insert] = profile_view.project(
-        ProfileCreated(
-            profile_id=P,
-            merchant_id=M,
-            payment_token="Ptok",
-            status="ACTIVE",
-            locale="en_US",
-            personal=PERSONAL,
-        ),
+        CREATED,
         ctx(1),
     )
     assert insert.statement == "profile_view_insert"
@@ -87,14 +82,7 @@ def test_profile_view_rows() -> None:
 
 def test_customer_search_normalises() -> None:
     [row] = customer_search.project(
-        ProfileCreated(
-            profile_id=P,
-            merchant_id=M,
-            payment_token="Ptok",
-            status="ACTIVE",
-            locale="en_US",
-            personal=PERSONAL,
-        ),
+        CREATED,
         ctx(1),
     )
     _, merchant, customer_id, email, full_name, phones, document, _ = row.args
