@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
+from typing import ClassVar
 
 import msgspec
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from events.types import (
     AddressAdded,
     AddressPersonal,
+    AddressRemoved,
     AddressUpdated,
     BankAccountAdded,
     BankAccountPersonal,
@@ -270,3 +272,22 @@ def test_instrument_evolve_leaves_profile_events_to_the_aggregate() -> None:
 def test_an_event_before_the_profile_was_created_is_refused_by_name() -> None:
     with pytest.raises(ValueError, match=r"^CardRemoved before ProfileCreated$"):
         agg.evolve(None, CardRemoved(card_id=CARD))
+
+
+def test_removing_an_address_unlinks_only_the_account_billed_to_it() -> None:
+    work_account = changed(
+        ACCOUNT_ADDED, bank_account_id=uuid.uuid4(), billing_address_id=WORK, fingerprint="fp-w"
+    )
+    state = fold(ACCOUNT_ADDED, work_account, AddressRemoved(address_id=HOME))
+    assert [a.billing_address_id for a in state.bank_accounts.values()] == [None, WORK]
+
+
+class Unheard(Event, frozen=True, kw_only=True):
+    """An event no part of the aggregate knows (never registered with the codec)."""
+
+    event_type: ClassVar[str] = "Unheard"
+
+
+def test_an_event_the_aggregate_does_not_know_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match=r"^unknown event Unheard$"):
+        agg.evolve(fold(), Unheard())
