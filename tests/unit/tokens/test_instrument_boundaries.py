@@ -320,3 +320,23 @@ def test_an_update_keeps_what_create_requires_and_clears_the_other_fields() -> N
     assert [(e.field, e.error) for e in refused.value.errors] == [
         ("instrument.routingNumber", "cannot be changed; tokenize the new number instead")
     ]
+
+
+def test_an_address_field_name_of_up_to_64_characters_is_kept() -> None:
+    address = {"k" * 64: "v"}
+    assert accepted("card", {**CARD, "billingAddress": address})["billingAddress"] == address
+
+
+@pytest.mark.parametrize("length", [19, 20])
+def test_a_long_card_shows_at_most_six_digits_of_bin(length: int) -> None:
+    number = "4111111111111111111"[:length].ljust(length, "2")
+    assert instruments.display("card", {"cardNum": number}) == (number[:6], number[-4:])
+
+
+def test_an_update_never_accepts_a_cvv() -> None:
+    stored = accepted("card", CARD)
+    with pytest.raises(InvalidInstrument) as refused:
+        instruments.merge("card", stored, {"cvv": "123"})
+    assert [(e.field, e.error) for e in refused.value.errors] == [
+        ("instrument.cvv", "is only accepted for single-use tokens")
+    ]
