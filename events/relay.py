@@ -19,6 +19,7 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass
+from typing import Literal
 
 import asyncpg
 import msgspec
@@ -52,6 +53,8 @@ class RelaySettings:
     bootstrap_servers: str
     topic: str
     name: str = "default"
+    # Where a name without a checkpoint starts: the whole history, or only what commits from now.
+    start: Literal["beginning", "head"] = "beginning"
     batch_size: int = 500
     idle_poll_seconds: float = 0.01  # while events are flowing (the hot window)
     standby_poll_seconds: float = 1.0
@@ -125,7 +128,7 @@ class Relay(LeaderLoop):
         self, conn: asyncpg.Connection, producer: AIOKafkaProducer, stop: asyncio.Event
     ) -> None:
         s = self._settings
-        row = await conn.fetchrow(_Sql.relay_checkpoint_load, s.name)
+        row = await conn.fetchrow(_Sql.relay_checkpoint_load, s.name, s.start == "head")
         position = (int(row["tx_id"]), int(row["global_position"]))
         wake = asyncio.Event()
 

@@ -6,6 +6,7 @@ the vault keeps only how it reaches it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from infra import settings as declared
 from infra.db import PoolSettings
@@ -27,6 +28,16 @@ def duration_seconds(text: str) -> float:
     if value <= 0:
         raise ValueError("must be positive")
     return value
+
+
+def relay_start(text: str) -> Literal["beginning", "head"]:
+    """``beginning`` or ``head`` (any case)."""
+    match text.strip().lower():
+        case "beginning":
+            return "beginning"
+        case "head":
+            return "head"
+    raise ValueError("must be beginning or head")
 
 
 @dataclass(frozen=True)
@@ -61,8 +72,16 @@ class Settings:
     relay_name: str = setting(
         "VAULT_RELAY_NAME",
         "",
-        "the relay's checkpoint and leader-lock name; a new topic gets the whole history",
+        "the relay's checkpoint and leader-lock name; a new one starts at `VAULT_RELAY_START`",
         shown_default="the topic name",
+    )
+    relay_start: Literal["beginning", "head"] = setting(
+        "VAULT_RELAY_START",
+        "beginning",
+        "where a relay name without a checkpoint starts: `beginning` publishes the whole history, "
+        "`head` only the events committed from its first start on (a new topic whose consumers "
+        "must not receive history); a name with a checkpoint resumes from it either way",
+        parse=relay_start,
     )
     relay_batch_size: int = setting(
         "VAULT_RELAY_BATCH_SIZE", 500, "events per read/publish/checkpoint round"

@@ -120,9 +120,20 @@ class Stack:
                 process.terminate()
 
 
+PROCESSES = {"tokens": "tokens", "api": "api", "relay": "relay", "projector": "project"}
+"""Every process of a stack: name -> `vault` command."""
+
+
 async def build_stack(
-    pool: asyncpg.Pool, process_env: dict[str, str], token_keks: str, work_dir: Path
+    pool: asyncpg.Pool,
+    process_env: dict[str, str],
+    token_keks: str,
+    work_dir: Path,
+    processes: tuple[str, ...] = tuple(PROCESSES),
 ) -> Stack:
+    """A stack of ``processes`` (all four unless told), not started. Its relay has a name of its
+    own (the stack's topic) and starts at the store's head (VAULT_RELAY_START=head): it publishes
+    what the test writes, not the history every earlier test wrote."""
     merchant_id = await create_merchant(pool, f"processes-{uuid.uuid4()}")
     merchant = await issue_api_key(pool, merchant_id, "server")
     sut_key = await issue_api_key(pool, merchant_id, "single_use")
@@ -155,13 +166,26 @@ async def build_stack(
         "VAULT_TOKENS_CLIENT_SECRET": vault_client.secret,
         "VAULT_SHUTDOWN_GRACE_SECONDS": "10",
         "VAULT_LOG_LEVEL": "INFO",
+        "VAULT_RELAY_START": "head",
     }
     stack.base_env = env
-    stack.add("tokens", "tokens", env)
-    stack.add("api", "api", env)
-    stack.add("relay", "relay", env)
-    stack.add("projector", "project", env)
+    for name in processes:
+        stack.add(name, PROCESSES[name], env)
     return stack
+
+
+async def relayed_everything(pool: asyncpg.Pool, relay_name: str) -> bool:
+    """The relay ``relay_name`` has published every event committed so far: its checkpoint exists
+    and no event lies after it in commit order (whatever position it started from)."""
+    return bool(
+        await pool.fetchval(
+            "SELECT EXISTS (SELECT FROM vault.relay_checkpoints WHERE relay_name = $1) "
+            "AND NOT EXISTS (SELECT FROM vault.events e, vault.relay_checkpoints c "
+            "WHERE c.relay_name = $1 "
+            "AND (e.tx_id, e.global_position) > (c.tx_id::text::xid8, c.global_position))",
+            relay_name,
+        )
+    )
 
 
 async def vault_cli(env: dict[str, str], *args: str) -> tuple[int, str, str]:

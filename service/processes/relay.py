@@ -17,6 +17,7 @@ async def run_relay(settings: Settings) -> None:
             topic=settings.profile_events_topic,
             name=settings.relay_name or settings.profile_events_topic,
             batch_size=settings.relay_batch_size,
+            start=settings.relay_start,
         )
     )
     readiness = kafka_readiness(settings)

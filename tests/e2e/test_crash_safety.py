@@ -104,8 +104,9 @@ async def crashable(
     token_settings: TokenServiceSettings,
     tmp_path: Path,
 ) -> AsyncIterator[Crashable]:
-    stack = await build_stack(pool, {**process_env, **CRASH_ENV}, token_settings.keks, tmp_path)
-    del stack.processes["relay"], stack.processes["projector"]  # not part of this protocol
+    # The relay and the projector are not part of this protocol.
+    env = {**process_env, **CRASH_ENV}
+    stack = await build_stack(pool, env, token_settings.keks, tmp_path, ("tokens", "api"))
     inventory = TokenClient(
         stack.tokens_url,
         stack.base_env["VAULT_TOKENS_CLIENT_ID"],

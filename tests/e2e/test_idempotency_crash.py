@@ -22,7 +22,7 @@ async def test_a_retry_after_the_api_died_mid_command_applies_it_once(
     token_settings: TokenServiceSettings,
     tmp_path: Path,
 ) -> None:
-    stack = await build_stack(pool, process_env, token_settings.keks, tmp_path)
+    stack = await build_stack(pool, process_env, token_settings.keks, tmp_path, ("tokens", "api"))
     api, tokens = stack.processes["api"], stack.processes["tokens"]
     # A short lease, so the retry can take over the dead process's claim without a long wait.
     api.env["VAULT_IDEMPOTENCY_LEASE_SECONDS"] = LEASE_SECONDS

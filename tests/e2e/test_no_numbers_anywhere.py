@@ -21,7 +21,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from tests.conftest import SUITE_LOG
-from tests.processes import Stack
+from tests.processes import Stack, relayed_everything
 from tests.support import PaymentsClient, VaultClient, wait_until
 
 PANS = ["4111111111111111", "378282246310005", "5200400000000009"]
@@ -325,15 +325,10 @@ async def flushed(stack: Stack, pool: asyncpg.Pool) -> None:
     """Everything written has reached Kafka: the stack's events and the token-access audit."""
 
     async def relayed_and_audited() -> bool:
-        total = await pool.fetchval("SELECT count(*) FROM vault.events")
-        published = await pool.fetchval(
-            "SELECT events_published FROM vault.relay_checkpoints WHERE relay_name = $1",
-            stack.topic,
-        )
         unpublished = await pool.fetchval(
             "SELECT count(*) FROM tokens.audit_outbox WHERE published_at IS NULL"
         )
-        return published is not None and published >= total and unpublished == 0
+        return unpublished == 0 and await relayed_everything(pool, stack.topic)
 
     await wait_until(relayed_and_audited, timeout=60)
 

@@ -13,7 +13,7 @@ import aiohttp
 import asyncpg
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.processes import Stack, draining, requests_waiting_at
+from tests.processes import Stack, draining, relayed_everything, requests_waiting_at
 from tests.support import PaymentsClient, VaultClient, read_topic, wait_until
 
 GRACE_SECONDS = 10  # VAULT_SHUTDOWN_GRACE_SECONDS of the stack
@@ -176,16 +176,7 @@ async def test_sigterm_finishes_in_flight_work_and_loses_nothing(
     assert [getattr(a, "status", a) for a in answered] == [200] * len(resolutions)
 
     # The relay and the projector flush, checkpoint and exit; nothing relayed is lost.
-    total = await pool.fetchval("SELECT count(*) FROM vault.events")
-
-    async def relayed() -> bool:
-        published = await pool.fetchval(
-            "SELECT events_published FROM vault.relay_checkpoints WHERE relay_name = $1",
-            stack.topic,
-        )
-        return published is not None and published >= total
-
-    await wait_until(relayed, timeout=30)
+    await wait_until(lambda: relayed_everything(pool, stack.topic), timeout=30)
     for name in ("relay", "projector"):
         code, seconds = p[name].terminate()
         assert (name, code, seconds < GRACE_SECONDS) == (name, 0, True)

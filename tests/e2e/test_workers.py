@@ -67,7 +67,7 @@ async def test_two_api_workers_share_the_port_and_survive_a_worker_crash(
     token_settings: TokenServiceSettings,
     tmp_path: Path,
 ) -> None:
-    stack = await build_stack(pool, process_env, token_settings.keks, tmp_path)
+    stack = await build_stack(pool, process_env, token_settings.keks, tmp_path, ("tokens", "api"))
     api = stack.processes["api"]
     api.env["VAULT_API_WORKERS"] = "2"
     tokens = stack.processes["tokens"]

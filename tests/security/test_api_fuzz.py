@@ -19,7 +19,7 @@ import pytest
 
 from service.tokens.settings import TokenServiceSettings
 from tests.leaks import kafka_text, text_of_every_table
-from tests.processes import Stack
+from tests.processes import Stack, relayed_everything
 from tests.support import read_topic, wait_until
 
 FUZZ = Path(__file__).parent / "fuzz"
@@ -126,16 +126,11 @@ async def _scan(
     stack: Stack, pool: asyncpg.Pool, token_settings: TokenServiceSettings, sent: set[str]
 ) -> None:
     async def relayed_and_audited() -> bool:
-        total = await pool.fetchval("SELECT count(*) FROM vault.events")
-        published = await pool.fetchval(
-            "SELECT events_published FROM vault.relay_checkpoints WHERE relay_name = $1",
-            stack.topic,
-        )
         unpublished = await pool.fetchval(
             "SELECT count(*) FROM tokens.audit_outbox WHERE published_at IS NULL AND topic = $1",
             stack.audit_topic,
         )
-        return published is not None and published >= total and unpublished == 0
+        return unpublished == 0 and await relayed_everything(pool, stack.topic)
 
     await wait_until(relayed_and_audited, timeout=60)
     stack.stop_all()
