@@ -1,4 +1,4 @@
-"""AES-256-GCM sealing and the key-encryption-key ring (pycryptodome).
+"""AES-256-GCM sealing and the key-encryption-key ring (``cryptography``'s AESGCM, i.e. OpenSSL).
 
 Every sealed value is ``nonce (12) || ciphertext || tag (16)``. The associated data binds a ciphertext
 to where it belongs (a subject, an event type, a record), so a blob copied elsewhere fails to open.
@@ -10,7 +10,8 @@ import base64
 import secrets
 from dataclasses import dataclass
 
-from Crypto.Cipher import AES
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 NONCE_BYTES = 12
 TAG_BYTES = 16
@@ -26,22 +27,18 @@ def new_data_key() -> bytes:
 
 
 def seal(key: bytes, plaintext: bytes, associated_data: bytes) -> bytes:
+    # OpenSSL's AES-GCM: a cipher object costs ~3 µs, where pycryptodome's (same format) cost
+    # 30-100 µs per seal or open, a third of the token service's CPU per resolve.
     nonce = secrets.token_bytes(NONCE_BYTES)
-    cipher = AES.new(key, AES.MODE_GCM, nonce=nonce, mac_len=TAG_BYTES)
-    cipher.update(associated_data)
-    ciphertext, tag = cipher.encrypt_and_digest(plaintext)
-    return nonce + ciphertext + tag
+    return nonce + AESGCM(key).encrypt(nonce, plaintext, associated_data)
 
 
 def open_sealed(key: bytes, sealed: bytes, associated_data: bytes) -> bytes:
     if len(sealed) < NONCE_BYTES + TAG_BYTES:
         raise DecryptionFailed("sealed value is truncated")
-    nonce, body, tag = sealed[:NONCE_BYTES], sealed[NONCE_BYTES:-TAG_BYTES], sealed[-TAG_BYTES:]
-    cipher = AES.new(key, AES.MODE_GCM, nonce=nonce, mac_len=TAG_BYTES)
-    cipher.update(associated_data)
     try:
-        return cipher.decrypt_and_verify(body, tag)
-    except ValueError as exc:  # pycryptodome's "MAC check failed"
+        return AESGCM(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], associated_data)
+    except InvalidTag as exc:
         raise DecryptionFailed("authentication tag mismatch") from exc
 
 
