@@ -118,9 +118,13 @@ class AuditOutbox:
     def __init__(self, topic: str) -> None:
         self.topic = topic
 
+    def row(self, audit: AuditEvent) -> tuple[str, str, str]:
+        """(topic, record key, JSON payload): the outbox row of ``audit``, for a statement that
+        writes it together with its access."""
+        return self.topic, audit.merchant_id, _encoder.encode(audit).decode()
+
     async def write(self, conn: asyncpg.Connection, audit: AuditEvent) -> None:
-        payload = _encoder.encode(audit).decode()
-        await conn.execute(_INSERT, self.topic, audit.merchant_id, payload)
+        await conn.execute(_INSERT, *self.row(audit))
 
 
 @dataclass(frozen=True)
