@@ -3,8 +3,9 @@
 Durability: a reveal commits its audit row together with the read (a reveal whose row cannot be
 written fails and returns nothing). The publisher follows events/relay.py: one active publisher
 (session advisory lock on a dedicated connection; other replicas wait as standbys), an idempotent
-producer (acks=all), and rows are marked published only after Kafka acknowledged them. Delivery is
-at least once; consumers deduplicate by ``eventId``.
+producer (acks=all), rows read in commit order below the xmin horizon, and a checkpoint that moves
+past them only after Kafka acknowledged them (on the lock's connection, so a deposed leader cannot
+write it). Delivery is at least once; consumers deduplicate by ``eventId``.
 
 No audit event carries a card or account number, a CVV or an IBAN: the token appears only as its
 SHA-256 (``tokenFingerprint``).
@@ -36,7 +37,8 @@ log = logging.getLogger(__name__)
 
 _INSERT = load_sql("service.tokens", "queries/audit_insert.sql")
 _UNPUBLISHED = load_sql("service.tokens", "queries/audit_unpublished.sql")
-_MARK = load_sql("service.tokens", "queries/audit_mark_published.sql")
+_CHECKPOINT_LOAD = load_sql("service.tokens", "queries/audit_checkpoint_load.sql")
+_CHECKPOINT_SAVE = load_sql("service.tokens", "queries/audit_checkpoint_save.sql")
 _BACKLOG = load_sql("service.tokens", "queries/audit_backlog.sql")
 _PURGE = load_sql("service.tokens", "queries/audit_purge_published.sql")
 _TRY_LOCK = load_sql("service.tokens", "queries/audit_try_lock.sql")
@@ -186,11 +188,12 @@ class AuditPublisher:
         s = self._settings
         last_housekeeping = 0.0
         loop = asyncio.get_running_loop()
+        position = tuple(await conn.fetchrow(_CHECKPOINT_LOAD))
         while not stop.is_set():
             if loop.time() - last_housekeeping > 5:
                 await self._housekeeping(conn)
                 last_housekeeping = loop.time()
-            rows = await conn.fetch(_UNPUBLISHED, s.batch_size)
+            rows = await conn.fetch(_UNPUBLISHED, *position, s.batch_size)
             self.health.ok()
             if not rows:
                 metrics.AUDIT_UNPUBLISHED.set(0)
@@ -212,7 +215,8 @@ class AuditPublisher:
                 event_metrics.KAFKA_PRODUCE_ERRORS.labels(process="token-audit").inc()
                 raise
             # Only now, after every record of the batch was acknowledged.
-            await conn.execute(_MARK, [row["id"] for row in rows])
+            position = (rows[-1]["tx_id"], rows[-1]["id"])
+            await conn.execute(_CHECKPOINT_SAVE, *position, len(rows))
             metrics.AUDIT_PUBLISHED.inc(len(rows))
 
     async def _housekeeping(self, conn: asyncpg.Connection) -> None:

@@ -330,9 +330,7 @@ async def flushed(stack: Stack, pool: asyncpg.Pool) -> None:
             "SELECT events_published FROM vault.relay_checkpoints WHERE relay_name = $1",
             stack.topic,
         )
-        unpublished = await pool.fetchval(
-            "SELECT count(*) FROM tokens.audit_outbox WHERE published_at IS NULL"
-        )
+        unpublished = await pool.fetchval("SELECT count(*) FROM tokens.audit_unpublished")
         return published is not None and published >= total and unpublished == 0
 
     await wait_until(relayed_and_audited, timeout=60)

@@ -132,7 +132,7 @@ async def _scan(
             stack.topic,
         )
         unpublished = await pool.fetchval(
-            "SELECT count(*) FROM tokens.audit_outbox WHERE published_at IS NULL AND topic = $1",
+            "SELECT count(*) FROM tokens.audit_unpublished WHERE topic = $1",
             stack.audit_topic,
         )
         return published is not None and published >= total and unpublished == 0
