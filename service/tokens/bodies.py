@@ -37,9 +37,10 @@ async def raw_body(request: web.Request) -> Any:
 async def typed_body(request: web.Request, struct: type[T]) -> T | None:
     """The body decoded straight into ``struct``, or None when it is not one: then the slower
     path (a dict first, then the struct) finds the field to name in the error and the values to
-    audit. Most bodies are valid, and this is one pass instead of two."""
+    audit. Most bodies are valid, and this is one pass instead of two. The whole body must be
+    UTF-8 (a field the struct does not declare would be skipped unchecked)."""
     try:
-        return msgspec.json.decode(await request.read(), type=struct)
+        return msgspec.json.decode((await request.read()).decode(), type=struct)
     except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         return None
 
