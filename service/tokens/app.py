@@ -159,7 +159,8 @@ async def live_records(request: web.Request) -> web.Response:
     if not 1 <= limit <= contract.LISTING_MAX:
         raise e.invalid([FieldError("limit", f"must be 1 to {contract.LISTING_MAX}")])
     after = request.query.get("after", "")
-    if len(after) > contract.TOKEN_MAX_LENGTH:
+    # A token is short ASCII; PostgreSQL would refuse a NUL with an error (a 500) instead.
+    if len(after) > contract.TOKEN_MAX_LENGTH or not after.isascii() or "\x00" in after:
         raise e.invalid([FieldError("after", "must be a token")])
     return json_response(await request.app[STORE].live_page(caller, merchant, after, limit))
 
