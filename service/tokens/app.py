@@ -10,7 +10,7 @@ import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any, TypeVar
+from typing import Any
 
 import msgspec
 from aiohttp import web
@@ -30,6 +30,7 @@ from infra.transport_settings import AuthSettings
 from service.tokens import audit, contract, keyops, ledger, updater
 from service.tokens import errors as e
 from service.tokens.audit import AuditOutbox
+from service.tokens.bodies import decoded_body, field_error, json_response, raw_body, typed_body
 from service.tokens.clients import Caller, ClientAuthenticator
 from service.tokens.errors import ApiError, Codes, FieldError, TokenNotFound
 from service.tokens.keyring import TokenKeyring
@@ -53,7 +54,6 @@ _WWW_AUTHENTICATE = {"WWW-Authenticate": 'Basic realm="token-service"'}
 # What create_client issues; anything else is unknown without a database round trip (and NUL or
 # other text PostgreSQL refuses never reaches it).
 _CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-T = TypeVar("T")
 _LIMITER = FailureLimiter("token-service")
 
 errors = error_middleware(e.ERRORS, log=e.log)
@@ -105,40 +105,6 @@ def _require(request: web.Request, scope: str) -> Caller:
     return caller
 
 
-def _field_error(exc: msgspec.ValidationError) -> FieldError:
-    # msgspec's message may quote the value: only the path is kept, with our own wording.
-    path = str(exc).rpartition(" - at `$")[2].rstrip("`").lstrip(".")
-    top = re.split(r"[.\[]", path, maxsplit=1)[0]
-    if not top:
-        return FieldError("body", "must be a JSON object with the documented fields")
-    return FieldError(path, contract.FIELD_MESSAGES.get(top, "is invalid"))
-
-
-async def _raw(request: web.Request) -> Any:
-    try:
-        return msgspec.json.decode(await request.read())
-    except UnicodeDecodeError:
-        raise ApiError(Codes.NOT_PARSEABLE) from None
-    except (msgspec.DecodeError, RecursionError):  # RecursionError: absurdly deep nesting
-        raise e.invalid([FieldError("body", "must be a JSON object")]) from None
-
-
-async def _decode(request: web.Request, struct: type[T]) -> T:
-    raw = await _raw(request)
-    if not isinstance(raw, dict):
-        raise e.invalid([FieldError("body", "must be a JSON object")])
-    try:
-        return msgspec.convert(raw, struct)
-    except msgspec.ValidationError as exc:
-        raise e.invalid([_field_error(exc)]) from None
-
-
-def _json(body: Any, status: int = 200) -> web.Response:
-    return web.Response(
-        status=status, body=msgspec.json.encode(body), content_type="application/json"
-    )
-
-
 def _merchant_query(request: web.Request) -> uuid.UUID:
     try:
         return uuid.UUID(request.query.get("merchantId", ""))
@@ -148,7 +114,7 @@ def _merchant_query(request: web.Request) -> uuid.UUID:
 
 async def tokenize(request: web.Request) -> web.Response:
     caller = _require(request, "tokenize")
-    body = await _decode(request, contract.TokenizeRequest)
+    body = await decoded_body(request, contract.TokenizeRequest)
     summary = await request.app[STORE].tokenize(
         caller,
         body.merchant_id,
@@ -157,19 +123,19 @@ async def tokenize(request: web.Request) -> web.Response:
         single_use=body.single_use,
         status=body.status,
     )
-    return _json(summary.wire(), 201)
+    return json_response(summary.wire(), 201)
 
 
 async def update(request: web.Request) -> web.Response:
     caller = _require(request, "tokenize")
-    body = await _decode(request, contract.UpdateRequest)
+    body = await decoded_body(request, contract.UpdateRequest)
     if body.instrument is None and body.status is None:
         raise e.invalid([FieldError("instrument", "an update needs instrument and/or status")])
     token = request.match_info["token"]
     summary = await request.app[STORE].update(
         caller, body.merchant_id, token, body.instrument, body.status
     )
-    return _json(summary.wire())
+    return json_response(summary.wire())
 
 
 async def delete(request: web.Request) -> web.Response:
@@ -193,18 +159,19 @@ async def live_records(request: web.Request) -> web.Response:
     if not 1 <= limit <= contract.LISTING_MAX:
         raise e.invalid([FieldError("limit", f"must be 1 to {contract.LISTING_MAX}")])
     after = request.query.get("after", "")
-    if len(after) > contract.TOKEN_MAX_LENGTH:
+    # A token is short ASCII; PostgreSQL would refuse a NUL with an error (a 500) instead.
+    if len(after) > contract.TOKEN_MAX_LENGTH or not after.isascii() or "\x00" in after:
         raise e.invalid([FieldError("after", "must be a token")])
-    return _json(await request.app[STORE].live_page(caller, merchant, after, limit))
+    return json_response(await request.app[STORE].live_page(caller, merchant, after, limit))
 
 
 async def redeem(request: web.Request) -> web.Response:
     caller = _require(request, "tokenize")
-    body = await _decode(request, contract.RedeemRequest)
+    body = await decoded_body(request, contract.RedeemRequest)
     redeemed = await request.app[STORE].redeem(
         caller, body.merchant_id, request.match_info["token"]
     )
-    return _json(redeemed, 201)
+    return json_response(redeemed, 201)
 
 
 def _text(value: Any) -> str | None:
@@ -215,17 +182,30 @@ async def resolve(request: web.Request) -> web.Response:
     """Every attempt leaves an audit row, malformed ones included (values sanitized there)."""
     caller: Caller = request[CALLER]
     store = request.app[STORE]
+    body = await typed_body(request, contract.ResolveRequest)
+    if body is None or "detokenize" not in caller.scopes:
+        body = await _refused_or_parsed(request, caller, store)
+    resolved = await store.resolve(caller, body.merchant_id, body.payment_token, body.purpose)
+    return json_response(resolved)
+
+
+async def _refused_or_parsed(
+    request: web.Request, caller: Caller, store: TokenStore
+) -> contract.ResolveRequest:
+    """The resolve request, or its refusal audited and raised: a caller without the scope, or a
+    body that is not a resolve request (the error names the field, the audit row keeps what it
+    can of the token and purpose)."""
     raw: Any = {}
     failure: ApiError | None = None
     body: contract.ResolveRequest | None = None
     try:
-        raw = await _raw(request)
+        raw = await raw_body(request)
         if not isinstance(raw, dict):
             raise e.invalid([FieldError("body", "must be a JSON object")])
         try:
             body = msgspec.convert(raw, contract.ResolveRequest)
         except msgspec.ValidationError as exc:
-            raise e.invalid([_field_error(exc)]) from None
+            raise e.invalid([field_error(exc)]) from None
     except ApiError as exc:
         failure, raw = exc, raw if isinstance(raw, dict) else {}
     if "detokenize" not in caller.scopes:
@@ -247,8 +227,7 @@ async def resolve(request: web.Request) -> web.Response:
             "invalid_request",
         )
         raise failure or ApiError(Codes.INTERNAL)
-    resolved = await store.resolve(caller, body.merchant_id, body.payment_token, body.purpose)
-    return _json(resolved)
+    return body
 
 
 async def keys(request: web.Request) -> web.Response:
@@ -259,7 +238,7 @@ async def keys(request: web.Request) -> web.Response:
     ring = request.app[KEYRING].ring()
     usage = await keyops.kek_usage(request.app[STORE].pool)
     ids = sorted(set(ring.keys) | set(usage))
-    return _json(
+    return json_response(
         contract.Keys(
             active_kek_id=ring.active_id,
             keks=[
@@ -281,17 +260,17 @@ async def access_ledger(request: web.Request) -> web.Response:
     query = ledger.parse_query(dict(request.query))
     if not caller.acts_for(query.merchant_id):
         raise ApiError(Codes.NO_PERMISSION)
-    return _json(await ledger.read_ledger(request.app[STORE].pool, query))
+    return json_response(await ledger.read_ledger(request.app[STORE].pool, query))
 
 
 async def network_update(request: web.Request) -> web.Response:
     caller = _require(request, "tokenize")
-    body = await _decode(request, contract.NetworkUpdate)
-    return _json(await updater.apply_network_update(request.app[STORE], caller, body))
+    body = await decoded_body(request, contract.NetworkUpdate)
+    return json_response(await updater.apply_network_update(request.app[STORE], caller, body))
 
 
 async def openapi(request: web.Request) -> web.Response:
-    return _json(openapi_document(request.app[ROUTES]))
+    return json_response(openapi_document(request.app[ROUTES]))
 
 
 _MERCHANT_QUERY = {"merchantId": {"type": "string", "format": "uuid"}}

@@ -3,8 +3,9 @@
 Durability: a reveal commits its audit row together with the read (a reveal whose row cannot be
 written fails and returns nothing). The publisher follows events/relay.py: one active publisher
 (session advisory lock on a dedicated connection; other replicas wait as standbys), an idempotent
-producer (acks=all), and rows are marked published only after Kafka acknowledged them. Delivery is
-at least once; consumers deduplicate by ``eventId``.
+producer (acks=all), rows read in commit order below the xmin horizon, and a checkpoint that moves
+past them only after Kafka acknowledged them (on the lock's connection, so a deposed leader cannot
+write it). Delivery is at least once; consumers deduplicate by ``eventId``.
 
 No audit event carries a card or account number, a CVV or an IBAN: the token appears only as its
 SHA-256 (``tokenFingerprint``).
@@ -37,7 +38,8 @@ log = logging.getLogger(__name__)
 class _Sql(Queries, package="service.tokens"):
     audit_insert: str
     audit_unpublished: str
-    audit_mark_published: str
+    audit_checkpoint_load: str
+    audit_checkpoint_save: str
     audit_backlog: str
     audit_purge_published: str
     audit_try_lock: str
@@ -120,9 +122,13 @@ class AuditOutbox:
     def __init__(self, topic: str) -> None:
         self.topic = topic
 
+    def row(self, audit: AuditEvent) -> tuple[str, str, str]:
+        """(topic, record key, JSON payload): the outbox row of ``audit``, for a statement that
+        writes it together with its access."""
+        return self.topic, audit.merchant_id, _encoder.encode(audit).decode()
+
     async def write(self, conn: asyncpg.Connection, audit: AuditEvent) -> None:
-        payload = _encoder.encode(audit).decode()
-        await conn.execute(_Sql.audit_insert, self.topic, audit.merchant_id, payload)
+        await conn.execute(_Sql.audit_insert, *self.row(audit))
 
 
 @dataclass(frozen=True)
@@ -153,11 +159,12 @@ class AuditPublisher(LeaderLoop):
         s = self._settings
         last_housekeeping = 0.0
         loop = asyncio.get_running_loop()
+        position = tuple(await conn.fetchrow(_Sql.audit_checkpoint_load))
         while not stop.is_set():
             if loop.time() - last_housekeeping > 5:
                 await self._housekeeping(conn)
                 last_housekeeping = loop.time()
-            rows = await conn.fetch(_Sql.audit_unpublished, s.batch_size)
+            rows = await conn.fetch(_Sql.audit_unpublished, *position, s.batch_size)
             self.health.ok()
             if not rows:
                 metrics.AUDIT_UNPUBLISHED.set(0)
@@ -179,7 +186,8 @@ class AuditPublisher(LeaderLoop):
                 event_metrics.KAFKA_PRODUCE_ERRORS.labels(process="token-audit").inc()
                 raise
             # Only now, after every record of the batch was acknowledged.
-            await conn.execute(_Sql.audit_mark_published, [row["id"] for row in rows])
+            position = (rows[-1]["tx_id"], rows[-1]["id"])
+            await conn.execute(_Sql.audit_checkpoint_save, *position, len(rows))
             metrics.AUDIT_PUBLISHED.inc(len(rows))
 
     async def _housekeeping(self, conn: asyncpg.Connection) -> None:

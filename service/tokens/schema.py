@@ -17,5 +17,6 @@ TOKEN_MIGRATIONS: tuple[tuple[str, str], ...] = tuple(
         "network_updates",
         "reconciliation",
         "service_clients_pepper",
+        "audit_commit_order",
     )
 )

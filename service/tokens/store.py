@@ -1,7 +1,7 @@
 """Instrument records: tokenize, update, delete, redeem single-use tokens, resolve (detokenize).
 
-Every operation runs in one transaction with its audit-outbox row, so no access happens without its
-audit event being durably recorded. Refusals answer alike whatever the cause (unknown, deleted,
+Every operation writes its audit-outbox row atomically with the access (in its transaction, or in
+the same statement), so no access happens without its audit event being durably recorded. Refusals answer alike whatever the cause (unknown, deleted,
 inactive, expired, another merchant's token): a caller learns nothing about other merchants' tokens.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
@@ -18,7 +19,7 @@ from events.crypto import DecryptionFailed
 from infra.payment_tokens import new_payment_token
 from infra.sqlfiles import Queries
 from service.tokens import audit, contract, instruments, metrics
-from service.tokens.audit import AuditOutbox
+from service.tokens.audit import AuditEvent, AuditOutbox
 from service.tokens.clients import Caller
 from service.tokens.errors import FieldError, InvalidInstrument, RecordUnreadable, TokenNotFound
 from service.tokens.instruments import BANK_KINDS
@@ -81,35 +82,46 @@ class TokenStore:
         if single_use and kind != "card":
             raise InvalidInstrument([FieldError("singleUse", "only cards have single-use tokens")])
         data = instruments.parse(kind, raw, single_use=single_use)
-        async with self.pool.acquire() as conn, conn.transaction():
-            bank_token = None
-            if kind == "mandate":
-                bank_token = str(data["bankAccountToken"])
-                bank = await record(conn, _Sql.instrument_get_for_update, bank_token)
-                if refusal(bank, merchant_id, caller) is not None or bank["kind"] not in BANK_KINDS:
-                    raise InvalidInstrument(
-                        [
-                            FieldError(
-                                "instrument.bankAccountToken",
-                                "does not refer to an active bank account of this merchant",
-                            )
-                        ]
+
+        def tokenized(token: str) -> AuditEvent:
+            return audit.event(
+                audit.TOKENIZED,
+                merchant_id=merchant_id,
+                token=token,
+                kind=kind,
+                client_id=caller.client_id,
+            )
+
+        async with self.pool.acquire() as conn:
+            if kind != "mandate":
+                summary = await self._insert(
+                    conn, merchant_id, kind, data, tokenized, single_use=single_use, status=status
+                )
+            else:
+                # The bank account stays locked (and so live) until the mandate is stored.
+                async with conn.transaction():
+                    bank_token = str(data["bankAccountToken"])
+                    await self._require_bank_account(conn, bank_token, merchant_id, caller)
+                    summary = await self._insert(
+                        conn, merchant_id, kind, data, tokenized, status=status, bank=bank_token
                     )
-            summary = await self._insert(
-                conn, merchant_id, kind, data, single_use=single_use, status=status, bank=bank_token
-            )
-            await self.outbox.write(
-                conn,
-                audit.event(
-                    audit.TOKENIZED,
-                    merchant_id=merchant_id,
-                    token=summary.token,
-                    kind=kind,
-                    client_id=caller.client_id,
-                ),
-            )
         metrics.TOKENIZED.labels(kind, str(single_use).lower()).inc()
         return summary
+
+    @staticmethod
+    async def _require_bank_account(
+        conn: asyncpg.Connection, bank_token: str, merchant_id: uuid.UUID, caller: Caller
+    ) -> None:
+        bank = await record(conn, _Sql.instrument_get_for_update, bank_token)
+        if refusal(bank, merchant_id, caller) is not None or bank["kind"] not in BANK_KINDS:
+            raise InvalidInstrument(
+                [
+                    FieldError(
+                        "instrument.bankAccountToken",
+                        "does not refer to an active bank account of this merchant",
+                    )
+                ]
+            )
 
     async def _insert(
         self,
@@ -117,11 +129,14 @@ class TokenStore:
         merchant_id: uuid.UUID,
         kind: str,
         data: dict[str, Any],
+        audit_event: Callable[[str], AuditEvent],
         *,
-        single_use: bool,
+        single_use: bool = False,
         status: str,
         bank: str | None = None,
     ) -> Summary:
+        """Store a new record under a fresh token, with ``audit_event(token)`` in the same
+        statement (so it needs no transaction of its own)."""
         material = instruments.fingerprint_material(kind, data)
         fingerprint: str | None = None
         version: int | None = None
@@ -148,6 +163,7 @@ class TokenStore:
                 last_digits,
                 bank,
                 ttl,
+                *self.outbox.row(audit_event(token)),
             )
             if row is not None:
                 return Summary(token, kind, fingerprint, version, bin_, last_digits, row[0])
@@ -256,21 +272,19 @@ class TokenStore:
             except DecryptionFailed as exc:
                 raise _unreadable(token, exc) from None
             data.pop("cvv", None)
-            summary = await self._insert(
-                conn, merchant_id, "card", data, single_use=False, status="ACTIVE"
-            )
-            await conn.execute(_Sql.instrument_destroy, token, "redeemed")
-            await self.outbox.write(
-                conn,
-                audit.event(
+
+            def redeemed(new_token: str) -> AuditEvent:
+                return audit.event(
                     audit.REDEEMED,
                     merchant_id=merchant_id,
                     token=token,
                     kind="card",
                     client_id=caller.client_id,
-                    new_token=summary.token,
-                ),
-            )
+                    new_token=new_token,
+                )
+
+            summary = await self._insert(conn, merchant_id, "card", data, redeemed, status="ACTIVE")
+            await conn.execute(_Sql.instrument_destroy, token, "redeemed")
         metrics.TOKENIZED.labels("card", "false").inc()
         metrics.DELETED.labels("card", "redeemed").inc()
         expiry = data.get("cardExpiry")

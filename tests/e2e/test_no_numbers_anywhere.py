@@ -325,9 +325,7 @@ async def flushed(stack: Stack, pool: asyncpg.Pool) -> None:
     """Everything written has reached Kafka: the stack's events and the token-access audit."""
 
     async def relayed_and_audited() -> bool:
-        unpublished = await pool.fetchval(
-            "SELECT count(*) FROM tokens.audit_outbox WHERE published_at IS NULL"
-        )
+        unpublished = await pool.fetchval("SELECT count(*) FROM tokens.audit_unpublished")
         return unpublished == 0 and await relayed_everything(pool, stack.topic)
 
     await wait_until(relayed_and_audited, timeout=60)

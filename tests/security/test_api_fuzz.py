@@ -127,7 +127,7 @@ async def _scan(
 ) -> None:
     async def relayed_and_audited() -> bool:
         unpublished = await pool.fetchval(
-            "SELECT count(*) FROM tokens.audit_outbox WHERE published_at IS NULL AND topic = $1",
+            "SELECT count(*) FROM tokens.audit_unpublished WHERE topic = $1",
             stack.audit_topic,
         )
         return unpublished == 0 and await relayed_everything(pool, stack.topic)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
@@ -12,6 +13,7 @@ import asyncpg
 
 from service.tokens.audit import AuditPublisher, PublisherSettings
 from tests.integration.tokens.conftest import CARD, TokenService, card
+from tests.support import wait_until
 
 
 def ledger_path(merchant: uuid.UUID, **query: str) -> str:
@@ -94,28 +96,47 @@ async def test_rows_are_kept_for_the_retention_and_unpublished_ones_never_purged
     token_service: TokenService, pool: asyncpg.Pool
 ) -> None:
     merchant = uuid.uuid4()
-    ids = [
-        await pool.fetchval(
-            "INSERT INTO tokens.audit_outbox (topic, record_key, payload, created_at, published_at)"
-            " VALUES ('t', $1, '{}', now() - make_interval(days => $2), $3) RETURNING id",
+
+    async def written(age_days: int) -> int:
+        row_id: int = await pool.fetchval(
+            "INSERT INTO tokens.audit_outbox (topic, record_key, payload, created_at)"
+            " VALUES ($1, $2, '{}', now() - make_interval(days => $3)) RETURNING id",
+            token_service.topic,
             str(merchant),
             age_days,
-            published,
         )
-        for age_days, published in ((400, datetime.now(UTC)), (400, None), (300, datetime.now(UTC)))
-    ]
-    publisher = AuditPublisher(
-        PublisherSettings(
-            token_service.settings.database_url,
-            token_service.settings.kafka_bootstrap_servers,
+        return row_id
+
+    async def unpublished() -> set[int]:
+        rows = await pool.fetch(
+            "SELECT id FROM tokens.audit_unpublished WHERE record_key = $1", str(merchant)
         )
-    )
-    async with pool.acquire() as conn:
-        await publisher._housekeeping(conn)
-    kept = await pool.fetch(
-        "SELECT id FROM tokens.audit_outbox WHERE record_key = $1 ORDER BY id", str(merchant)
-    )
+        return {r["id"] for r in rows}
+
+    published_old, published_young = await written(400), await written(300)
+    await wait_until(lambda: _none_of(unpublished, {published_old, published_young}))
+    async with pool.acquire() as holder, holder.transaction():
+        # An open transaction holds the xmin horizon: a row written after it cannot be published
+        # (the publisher reads in commit order below the horizon) until it ends.
+        await holder.fetchval("SELECT pg_current_xact_id()")
+        unpublished_old = await written(400)
+        publisher = AuditPublisher(
+            PublisherSettings(
+                token_service.settings.database_url,
+                token_service.settings.kafka_bootstrap_servers,
+            )
+        )
+        async with pool.acquire() as conn:
+            await publisher._housekeeping(conn)
+        assert await unpublished() == {unpublished_old}
+        kept = await pool.fetch(
+            "SELECT id FROM tokens.audit_outbox WHERE record_key = $1 ORDER BY id", str(merchant)
+        )
     # Default retention, a year: the 400-day-old published row goes; the unpublished one (Kafka
     # never acknowledged it) and the 300-day-old one stay.
-    assert [r["id"] for r in kept] == ids[1:]
+    assert [r["id"] for r in kept] == [published_young, unpublished_old]
     await pool.execute("DELETE FROM tokens.audit_outbox WHERE record_key = $1", str(merchant))
+
+
+async def _none_of(ids: Callable[[], Awaitable[set[int]]], wanted: set[int]) -> bool:
+    return not (await ids()) & wanted

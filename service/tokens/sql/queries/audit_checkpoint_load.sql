@@ -1,0 +1,1 @@
+SELECT tx_id, id FROM tokens.audit_checkpoint;
