@@ -21,6 +21,7 @@ _DIGITS = re.compile(r"[0-9]+")
 _IBAN = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{1,30}")
 _MAX_TEXT = 255
 _NAME = re.compile(r"[A-Za-z_]{1,64}")
+_ADDRESS_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 
 # Fields that identify the instrument: they cannot change on update.
 IDENTITY: dict[str, tuple[str, ...]] = {
@@ -104,8 +105,12 @@ def _address(value: Any, field: str, errors: list[FieldError]) -> dict[str, str]
         return {}
     out: dict[str, str] = {}
     for key, item in value.items():
-        if not isinstance(item, str) or len(item) > _MAX_TEXT or len(key) > 64:
-            errors.append(FieldError(f"{field}.{_name(key)}", "must be a string of at most 255"))
+        # Keys are names (street, city, zip …): a key of digits could be a card number smuggled
+        # past the value checks into the sealed record, and never comes back in an error.
+        if not _ADDRESS_KEY.fullmatch(key):
+            errors.append(FieldError(f"{field}.?", "is not an address field name"))
+        elif not isinstance(item, str) or len(item) > _MAX_TEXT:
+            errors.append(FieldError(f"{field}.{key}", "must be a string of at most 255"))
         else:
             out[key] = item
     return out

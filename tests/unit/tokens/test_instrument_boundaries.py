@@ -198,9 +198,18 @@ def test_a_bad_address_field_is_named_unless_its_name_could_be_a_number() -> Non
     assert refusals("card", {**CARD, "billingAddress": address}) == [
         ("instrument.billingAddress.zip", "must be a string of at most 255"),
         ("instrument.billingAddress.city", "must be a string of at most 255"),
-        ("instrument.billingAddress.?", "must be a string of at most 255"),
-        ("instrument.billingAddress.?", "must be a string of at most 255"),
+        ("instrument.billingAddress.?", "is not an address field name"),
+        ("instrument.billingAddress.?", "is not an address field name"),
     ]
+
+
+def test_an_address_key_must_be_a_name_so_no_number_hides_in_the_sealed_record() -> None:
+    for key in ("4111111111111111", "1st", "_x", "a b", "k" * 65, ""):
+        assert refusals("card", {**CARD, "billingAddress": {key: "a"}}) == [
+            ("instrument.billingAddress.?", "is not an address field name")
+        ]
+    address = {"street2": "a", "k" * 64: "b", "zip_code": "c"}
+    assert accepted("card", {**CARD, "billingAddress": address})["billingAddress"] == address
 
 
 def test_a_billing_address_that_is_not_an_object_is_refused() -> None:
