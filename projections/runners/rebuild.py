@@ -31,10 +31,12 @@ runtime role gets its grants on the new tables in the swap.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import re
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -226,7 +228,8 @@ async def rebuild(
             # Build (in memory, then COPY), then catch up: both read below the horizon, without
             # locks.
             view = FoldedView(projection.tables)
-            await replay.fold(conn, store.read_committed, view)
+            with _collector_paused():
+                await replay.fold(conn, store.read_committed, view)
             await shadow.load(conn, view)
             del view
             await replay.run(conn, store.read_committed)
@@ -235,6 +238,20 @@ async def rebuild(
             await shadow.drop(conn)  # nothing left after a swap; a failed rebuild's leftovers
             await conn.execute("RESET statement_timeout")
     return RebuildResult(replay.applied, time.perf_counter() - started, swap_seconds)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the fold grows: every collection of the oldest
+    generation walks every row folded so far (half the build's CPU, measured). What the fold
+    allocates and drops is freed by reference counting."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 async def _swap(
