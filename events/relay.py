@@ -9,7 +9,8 @@ Ordering. Events are read by (tx_id, global_position) below the xmin horizon (se
 read_committed.sql) and sent with the profile id as key, so each profile's events land on one
 partition in stream order. The producer is idempotent (acks=all, sequence numbers per partition),
 which keeps that order through its own retries. The checkpoint moves only after Kafka acknowledged
-the whole batch: a crash re-sends part of a batch (consumers skip by stream version) but never skips.
+the whole batch: a crash re-sends what was in flight (at most two batches: the next one is sent
+before the previous one's acks are awaited; consumers skip by stream version) but never skips.
 """
 
 from __future__ import annotations

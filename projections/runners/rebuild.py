@@ -217,6 +217,8 @@ async def rebuild(
     batch_size: int = 5000,
     progress: Callable[[int, int], None] | None = None,
 ) -> RebuildResult:
+    """Rebuild ``projection``'s tables online (module docstring); ``pool`` must allow two
+    connections: the build reads on one while the data keys are fetched on the other."""
     started = time.perf_counter()
     shadow = Shadow(projection.tables)
     replay = _Replay(pool, projection, decoder, shadow, batch_size, progress)
