@@ -151,8 +151,13 @@ class Projector:
             if committing is not None:
                 await committing
         finally:
-            if committing is not None and not committing.done():
+            if committing is not None:
+                # Left behind by a failure: its offsets are redelivered if it did not land, and
+                # the failure that matters is the one already propagating.
                 committing.cancel()
+                await asyncio.wait([committing])
+                if not committing.cancelled():
+                    committing.exception()
             await consumer.stop()
 
     async def _apply(self, records: list[ConsumerRecord]) -> None:
