@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
+from functools import lru_cache
 
 from events.codec import EventCodec, UnknownEventType
 from events.envelope import RecordedEvent, stream_subject
@@ -15,6 +16,10 @@ from projections.rows import EventContext
 from projections.runners.metrics import UNKNOWN_EVENTS
 
 log = logging.getLogger(__name__)
+
+# A profile's events come in runs and a merchant's profiles by the thousand: parse each id once.
+_subject = lru_cache(maxsize=1 << 16)(stream_subject)
+_merchant = lru_cache(maxsize=1 << 12)(uuid.UUID)
 
 
 class EventDecoder:
@@ -31,10 +36,10 @@ class EventDecoder:
         if handles is not None:
             batch = [r for r in batch if r.event_type in handles]
         # One key look-up per batch, not per event: replay speed depends on it.
-        keys = await self._keys.fetch_many(conn, {stream_subject(r.stream_id) for r in batch})
+        keys = await self._keys.fetch_many(conn, {_subject(r.stream_id) for r in batch})
         decoded = []
         for recorded in batch:
-            subject = stream_subject(recorded.stream_id)
+            subject = _subject(recorded.stream_id)
             try:
                 event = self._codec.decode(recorded, subject, keys.get(subject))
             except UnknownEventType:
@@ -51,7 +56,7 @@ class EventDecoder:
                 stream_id=recorded.stream_id,
                 stream_version=recorded.stream_version,
                 profile_id=subject,
-                merchant_id=uuid.UUID(recorded.metadata["merchantId"]),
+                merchant_id=_merchant(recorded.metadata["merchantId"]),
                 recorded_at=recorded.recorded_at,
             )
             decoded.append((event, ctx))

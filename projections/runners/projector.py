@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import asyncpg
 import msgspec
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError
 
 from events.envelope import KafkaEnvelope, RecordedEvent
 from infra.kafka_security import kafka_security
@@ -59,22 +60,23 @@ async def apply_batch(
     batch: Sequence[RecordedEvent],
 ) -> BatchResult:
     """Apply a batch of relayed events once each, whatever was delivered before."""
-    applied = skipped = 0
+    # Decoded before the transaction: its row locks (and its xid, which holds back the relay's
+    # xmin horizon) last only for the writes. A redelivered event is decoded for nothing, rarely.
+    decoded = await decoder.decode(pool, batch, projection.handles)
+    applied = 0
     async with pool.acquire() as conn, conn.transaction():
         streams = sorted({e.stream_id for e in batch})
         rows = await conn.fetch(_Sql.projection_positions_lock, projection.name, streams)
         positions = {r["stream_id"]: r["stream_version"] for r in rows}
-        fresh = [e for e in batch if e.stream_version > positions.get(e.stream_id, 0)]
         ops = []
-        for event, ctx in await decoder.decode(conn, fresh, projection.handles):
-            # A batch can itself hold a duplicate (a relay re-sent after a crash): compare again.
+        for event, ctx in decoded:
+            # Redelivered (a relay re-sent after a crash), before this batch or within it.
             if ctx.stream_version <= positions.get(ctx.stream_id, 0):
                 continue
             ops.extend(projection.project(event, ctx))
             positions[ctx.stream_id] = ctx.stream_version
             applied += 1
         await apply(conn, ops)
-        skipped = len(batch) - applied
         if applied:
             await conn.execute(
                 _Sql.projection_positions_save,
@@ -82,7 +84,19 @@ async def apply_batch(
                 list(positions),
                 list(positions.values()),
             )
-    return BatchResult(applied=applied, skipped=skipped)
+    return BatchResult(applied=applied, skipped=len(batch) - applied)
+
+
+async def _commit(
+    consumer: AIOKafkaConsumer, polled: dict[TopicPartition, list[ConsumerRecord]]
+) -> None:
+    offsets = {tp: records[-1].offset + 1 for tp, records in polled.items() if records}
+    try:
+        await consumer.commit(offsets)
+    except CommitFailedError:
+        # A rebalance took the partitions: their next owner starts from the last committed
+        # offsets, and the positions make what it re-reads a no-op.
+        log.warning("offset commit lost to a rebalance; the new owner re-reads those records")
 
 
 def recorded_from_kafka(record: ConsumerRecord) -> RecordedEvent:
@@ -126,6 +140,7 @@ class Projector:
         )
         await consumer.start()
         self.ready.set()
+        committing: asyncio.Future[None] | None = None
         try:
             while not stop.is_set():
                 polled = await consumer.getmany(timeout_ms=100, max_records=s.max_records)
@@ -134,10 +149,22 @@ class Projector:
                     self.health.ok()
                     continue
                 await self._apply(records)
-                # Offsets after the database commit: see the module docstring.
-                await consumer.commit()
+                # Offsets after the database commit (see the module docstring), of exactly the
+                # records applied; the Kafka round trip overlaps the next batch's work.
+                if committing is not None:
+                    await committing
+                committing = asyncio.ensure_future(_commit(consumer, polled))
                 self.health.ok()
+            if committing is not None:
+                await committing
         finally:
+            if committing is not None:
+                # Left behind by a failure: its offsets are redelivered if it did not land, and
+                # the failure that matters is the one already propagating.
+                committing.cancel()
+                await asyncio.wait([committing])
+                if not committing.cancelled():
+                    committing.exception()
             await consumer.stop()
 
     async def _apply(self, records: list[ConsumerRecord]) -> None:
