@@ -99,7 +99,10 @@ def _key(stream_id: str) -> bytes:
     return str(stream_subject(stream_id)).encode()
 
 
-def kafka_record(event: RecordedEvent) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
+KafkaRecord = tuple[bytes, bytes, list[tuple[str, bytes]]]
+
+
+def kafka_record(event: RecordedEvent) -> KafkaRecord:
     """Key, value and headers of an event's Kafka record (CloudEvents Kafka binding names)."""
     envelope = KafkaEnvelope.of(event)
     headers = [
@@ -115,6 +118,31 @@ def kafka_record(event: RecordedEvent) -> tuple[bytes, bytes, list[tuple[str, by
         ("content-type", b"application/json"),
     ]
     return _key(event.stream_id), _envelope_encoder.encode(envelope), headers
+
+
+async def send_in_batches(
+    producer: AIOKafkaProducer, topic: str, records: list[KafkaRecord]
+) -> list[asyncio.Future[object]]:
+    """Hand ``records`` (key, value, headers) to the producer as one record batch per partition
+    (one future each, not one per record), in their order; a record's partition is the default
+    partitioner's, so a profile's events keep theirs."""
+    count = len(await producer.partitions_for(topic))
+    builders: dict[int, BatchBuilder] = {}
+    pending = []
+    for key, value, headers in records:
+        partition = partition_of(key, count)
+        builder = builders.get(partition)
+        if (
+            builder is None
+            or builder.append(timestamp=None, key=key, value=value, headers=headers) is None
+        ):
+            if builder is not None:  # full: it goes first, the record starts the next one
+                pending.append(await producer.send_batch(builder, topic, partition=partition))
+            builder = builders[partition] = producer.create_batch()
+            builder.append(timestamp=None, key=key, value=value, headers=headers)
+    for partition, builder in builders.items():
+        pending.append(await producer.send_batch(builder, topic, partition=partition))
+    return pending
 
 
 class Relay(LeaderLoop):
@@ -203,27 +231,9 @@ class Relay(LeaderLoop):
     async def _send(
         self, producer: AIOKafkaProducer, batch: list[RecordedEvent]
     ) -> list[asyncio.Future[object]]:
-        """Hand ``batch`` to the producer as one record batch per partition (one future each,
-        not one per record), in the batch's order."""
-        topic = self._settings.topic
-        count = len(await producer.partitions_for(topic))
-        builders: dict[int, BatchBuilder] = {}
-        pending = []
-        for event in batch:
-            key, value, headers = kafka_record(event)
-            partition = partition_of(key, count)
-            builder = builders.get(partition)
-            if (
-                builder is None
-                or builder.append(timestamp=None, key=key, value=value, headers=headers) is None
-            ):
-                if builder is not None:  # full: it goes first, the record starts the next one
-                    pending.append(await producer.send_batch(builder, topic, partition=partition))
-                builder = builders[partition] = producer.create_batch()
-                builder.append(timestamp=None, key=key, value=value, headers=headers)
-        for partition, builder in builders.items():
-            pending.append(await producer.send_batch(builder, topic, partition=partition))
-        return pending
+        return await send_in_batches(
+            producer, self._settings.topic, [kafka_record(event) for event in batch]
+        )
 
     async def _settle(self, conn: asyncpg.Connection, sent: _InFlight) -> None:
         """Wait for Kafka's acks of a sent batch, then move the checkpoint past it."""
