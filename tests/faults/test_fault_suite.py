@@ -1,7 +1,8 @@
 """The fault-injection suite: the four processes and a PostgreSQL and Kafka of its own, a write
 load running, one fault after another; after each, the invariants in tests/faults/checks.py.
 
-Run by ``make test-faults`` (VAULT_FAULT_SUITE=1; several minutes, so not part of ``make test``).
+Run by ``make test-faults`` (marker ``fault_suite``; 5 to 10 minutes, so not part of ``make
+test``: docs/crash-safety.md says why).
 The report (one row per fault) is printed and written to VAULT_FAULT_REPORT (default
 fault-report.md in the test's temporary directory).
 """
