@@ -120,7 +120,10 @@ class ServiceSite:
         server = self.runner.server
         assert server is not None
         for connection in queued:
-            await loop.connect_accepted_socket(server, connection)
+            try:
+                await loop.connect_accepted_socket(server, connection)
+            except OSError:  # the client went away meanwhile; the shutdown goes on
+                connection.close()
         # Polled: nothing signals that the kernel's receive queues were read.
         deadline = loop.time() + READ_ARRIVED_SECONDS
         while loop.time() < deadline:
