@@ -13,7 +13,7 @@ help:
 	@echo "make test       lint, type-check, then the whole test suite on a real PostgreSQL + Kafka"
 	@echo "make test-unit  only the pure unit tests (no servers)"
 	@echo "make test-deploy  render and validate the Kubernetes manifests offline (needs kubectl)"
-	@echo "make test-faults  the fault-injection suite (own PostgreSQL + Kafka; ~5 min); report in fault-report.md"
+	@echo "make test-faults  the fault-injection suite (own PostgreSQL + Kafka; 5-10 min); report in fault-report.md"
 	@echo "make mutation  mutation testing of the pure code against the unit tests (~40 min; docs/testing.md)"
 	@echo "make lint       ruff check + format check + mypy"
 	@echo "make format     apply ruff format"

@@ -1,7 +1,8 @@
 """The fault-injection suite: the four processes and a PostgreSQL and Kafka of its own, a write
 load running, one fault after another; after each, the invariants in tests/faults/checks.py.
 
-Run by ``make test-faults`` (VAULT_FAULT_SUITE=1; several minutes, so not part of ``make test``).
+Run by ``make test-faults`` (marker ``fault_suite``; 5 to 10 minutes, so not part of ``make
+test``: docs/crash-safety.md says why).
 The report (one row per fault) is printed and written to VAULT_FAULT_REPORT (default
 fault-report.md in the test's temporary directory).
 """
@@ -23,7 +24,7 @@ import pytest
 from service.settings import Settings
 from service.tokens.settings import TokenServiceSettings
 from tests.faults import checks
-from tests.faults.load import Load
+from tests.faults.load import Endpoint, Load
 from tests.faults.servers import OwnServers
 from tests.faults.token_protocol import PROTOCOL_ENV, crash_between_tokenized_and_appended
 from tests.processes import Stack, build_stack
@@ -34,6 +35,10 @@ pytestmark = [pytest.mark.integration, pytest.mark.fault_suite, pytest.mark.time
 OUTAGE_SECONDS = float(os.environ.get("VAULT_FAULT_OUTAGE_SECONDS", "6"))
 PROCESSES = ("api", "tokens", "relay", "projector")
 PROJECTOR_GROUP = "customervault.customer-search"
+# The load is routed by the API's readiness, probed every PROBE_PERIOD (tests/faults/load.py); the
+# drain outlasts the probe period many times over, as the manifests' drain outlasts theirs.
+PROBE_PERIOD_SECONDS = 0.1
+DRAIN_SECONDS = 2.0
 
 
 @dataclass
@@ -41,6 +46,7 @@ class Row:
     fault: str
     outcomes: Counter[str]
     recovery_seconds: float
+    unrouted_seconds: float
     figures: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
@@ -57,6 +63,7 @@ class Suite:
     async def run(self, name: str, inject: Callable[[], Awaitable[None]]) -> None:
         self.load.take_outcomes()
         self.load.resume()
+        self.load.endpoint.take_removed_seconds()
         await self._until_writes_succeed()  # the fault hits a running load
         await inject()
         undone = time.monotonic()
@@ -65,7 +72,8 @@ class Suite:
         await self._until_writes_succeed()
         recovery = time.monotonic() - undone
         await self.load.pause()
-        row = Row(name, self.load.take_outcomes(), recovery)
+        unrouted = self.load.endpoint.take_removed_seconds()
+        row = Row(name, self.load.take_outcomes(), recovery, unrouted)
         await self._check(row)
         self.rows.append(row)
 
@@ -165,8 +173,8 @@ def report(rows: list[Row]) -> str:
     extra = sorted({k for r in rows for k in r.figures} - {"lost", "duplicates", "unpublished"})
     head = ["fault", "ok", "failed (by status)", "lost", "duplicated", "unpublished", *extra]
     lines = [
-        "| " + " | ".join([*head, "recovery s", "problems"]) + " |",
-        "|" + "---|" * (len(head) + 2),
+        "| " + " | ".join([*head, "recovery s", "unrouted s", "problems"]) + " |",
+        "|" + "---|" * (len(head) + 3),
     ]
     for r in rows:
         failed = ", ".join(f"{k}: {v}" for k, v in sorted(r.outcomes.items()) if k != "ok")
@@ -176,6 +184,7 @@ def report(rows: list[Row]) -> str:
             failed or "-",
             *(str(r.figures.get(k, "n/a")) for k in ("lost", "duplicates", "unpublished", *extra)),
             f"{r.recovery_seconds:.1f}",
+            f"{r.unrouted_seconds:.1f}",
             str(len(r.problems)),
         ]
         lines.append("| " + " | ".join(cells) + " |")
@@ -195,6 +204,7 @@ async def suite(
         "DATABASE_URL": own_servers.database_url,
         "VAULT_TOKENS_DATABASE_URL": own_servers.database_url,
         "KAFKA_BOOTSTRAP_SERVERS": own_servers.bootstrap_servers,
+        "VAULT_SHUTDOWN_DRAIN_SECONDS": str(DRAIN_SECONDS),
         **PROTOCOL_ENV,
     }
     pool = await asyncpg.create_pool(own_servers.database_url, min_size=1, max_size=2)
@@ -203,7 +213,8 @@ async def suite(
     finally:
         await pool.close()
     await stack.start_all()
-    load = Load(stack.api_url, stack.merchant)
+    readyz = f"{stack.processes['api'].metrics_url}/readyz"
+    load = Load(stack.api_url, stack.merchant, Endpoint(readyz, period=PROBE_PERIOD_SECONDS))
     await load.start()
     try:
         yield Suite(own_servers, stack, load)
@@ -248,6 +259,13 @@ async def test_every_fault_leaves_the_vault_whole(suite: Suite, tmp_path: Path) 
     problems = [f"{r.fault}: {p}" for r in suite.rows for p in r.problems]
     assert not problems, "\n".join(problems[:50])
     assert all(r.outcomes["500"] == 0 for r in suite.rows), "a fault was answered with 500"
+    # A request sent to a stopping process is answered: not cut, not left unanswered, and no 5xx
+    # but the documented 503s (a stopping token service is an outage to the API).
     sigterms = [r for r in suite.rows if r.fault.startswith("SIGTERM")]
     assert all(r.outcomes["reset"] == 0 for r in sigterms), "a graceful shutdown cut a request"
+    assert all(r.outcomes["timeout"] == 0 for r in sigterms), "a graceful shutdown lost a request"
+    unexpected = [
+        (r.fault, s) for r in sigterms for s in r.outcomes if s.startswith("5") and s != "503"
+    ]
+    assert not unexpected, unexpected
     assert len(suite.rows) == len(faults)

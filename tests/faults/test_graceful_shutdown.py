@@ -1,6 +1,9 @@
 """SIGTERM under keep-alive traffic: the API process (a real one) finishes a request that is in
 flight when its listener closes, answers during the drain with ``Connection: close`` on the
-keep-alive connection the client already had, and no client sees a reset."""
+keep-alive connection the client already had, and no client sees a reset. And the step that
+stops accepting (in-process, so the test decides when the event loop runs) answers the requests
+the kernel had already received: connections still in the accept queue and a request waiting on
+an open keep-alive connection."""
 
 from __future__ import annotations
 
@@ -14,7 +17,10 @@ from pathlib import Path
 import aiohttp
 import asyncpg
 import pytest
+from aiohttp import web
 
+from infra.lifecycle import ServiceSite, Site
+from infra.probes import Readiness
 from service.settings import Settings
 from service.tokens.settings import TokenServiceSettings
 from tests.processes import build_stack
@@ -136,3 +142,79 @@ async def test_sigterm_finishes_in_flight_requests_and_closes_keep_alive_cleanly
         await idle.session.close()
         await holder.close()
         api.kill()
+
+
+REQUEST = b"GET /monitor HTTP/1.1\r\nHost: vault\r\n\r\n"
+
+
+def read_response(connection: socket.socket) -> bytes:
+    """One response: its head and a Content-Length body."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += connection.recv(65536)
+    head, body = data.split(b"\r\n\r\n", 1)
+    length = next(
+        int(line.split(b":")[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    )
+    while len(body) < length:
+        body += connection.recv(65536)
+    return data
+
+
+def read_to_end(connection: socket.socket) -> bytes:
+    """Everything until the server's FIN; a reset raises ConnectionResetError."""
+    data = b""
+    while chunk := connection.recv(65536):
+        data += chunk
+    return data
+
+
+def accept_queue_length(port: int) -> int:
+    """Connections waiting in the accept queue of the listener on 127.0.0.1:``port``."""
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].split(":")[1], 16) == port and fields[3] == "0A":  # LISTEN
+            return int(fields[4].split(":")[1], 16)
+    raise AssertionError(f"nothing listens on {port}")
+
+
+async def test_stopping_answers_the_requests_the_kernel_already_received() -> None:
+    async def monitor(_: web.Request) -> web.Response:
+        return web.json_response({"status": "READY"})
+
+    app = web.Application()
+    app.router.add_get("/monitor", monitor)
+    readiness = Readiness()
+    service = ServiceSite(Site(app, "127.0.0.1", 0), readiness, grace_seconds=5, reuse_port=False)
+    await service.start()
+    port = service.port
+    kept = socket.create_connection(("127.0.0.1", port), timeout=5)
+    queued: list[socket.socket] = []
+    try:
+        kept.sendall(REQUEST)
+        first = await asyncio.to_thread(read_response, kept)
+        assert first.startswith(b"HTTP/1.1 200") and b"Connection: close" not in first
+
+        readiness.shutting_down = True
+        # The event loop does not run from here until stop_accepting(): these reach the kernel
+        # only, three handshakes completed into the accept queue and four requests received.
+        queued = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(3)]
+        for connection in [*queued, kept]:
+            connection.sendall(REQUEST)
+        assert accept_queue_length(port) == 3
+        await service.stop_accepting()
+
+        assert not listening(port)
+        await service.runner.cleanup()
+        answers = await asyncio.gather(
+            *(asyncio.to_thread(read_to_end, c) for c in [*queued, kept])
+        )
+        for answer in answers:
+            assert answer.startswith(b"HTTP/1.1 200"), answer
+            assert b"Connection: close" in answer, answer
+            assert answer.count(b"HTTP/1.1") == 1, answer
+    finally:
+        for connection in [*queued, kept]:
+            connection.close()
