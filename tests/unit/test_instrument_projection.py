@@ -12,7 +12,10 @@ from events.types import (
     BankAccountPersonal,
     BankAccountRemoved,
     BankAccountUpdated,
+    CardClosedByNetwork,
     CardExpiry,
+    CardExpiryUpdatedByNetwork,
+    CardNumberReplacedByNetwork,
     CardPersonal,
     CardRemoved,
     CardUpdated,
@@ -69,6 +72,82 @@ def test_a_card_added_is_inserted_with_its_masked_document() -> None:
         "nickName": "n",
     }
     assert list(document(op))[:2] == ["status", "id"]  # Paysafe's key order
+
+
+def test_a_card_made_from_a_single_use_token_keeps_it_last_in_its_document() -> None:
+    op = one(
+        card_added(
+            card_id=CARD,
+            payment_token="Ctok",
+            single_use_token="SCO1BzeE9SLeGEHW",
+            personal=CardPersonal(holder_name="ADA", merchant_ref_num="r1"),
+        )
+    )
+    assert op.statement == "card_view_insert"
+    assert op.args[:5] == (CARD, P, M, 7, "Ctok")
+    # Paysafe's key order: the card create answers with this document as built.
+    assert list(document(op).items()) == [
+        ("status", "ACTIVE"),
+        ("id", str(CARD)),
+        ("holderName", "ADA"),
+        ("merchantRefNum", "r1"),
+        ("cardBin", "411111"),
+        ("lastDigits", "1111"),
+        ("cardExpiry", {"year": 2050, "month": 12}),
+        ("cardType", "VI"),
+        ("cardCategory", "CREDIT"),
+        ("paymentToken", "Ctok"),
+        ("defaultCardIndicator", True),
+        ("singleUseToken", "SCO1BzeE9SLeGEHW"),
+    ]
+
+
+def test_network_updates_patch_only_what_they_carry() -> None:
+    expiry = one(
+        CardExpiryUpdatedByNetwork(
+            card_id=CARD,
+            card_expiry=CardExpiry(month=3, year=2034),
+            message_id="msg-1",
+            effective_at="2026-03-01T00:00:00Z",
+        )
+    )
+    assert (expiry.statement, expiry.args[:-1]) == ("card_view_patch", (CARD,))
+    assert document(expiry) == {"cardExpiry": {"year": 2034, "month": 3}}
+    replaced = one(
+        CardNumberReplacedByNetwork(
+            card_id=CARD,
+            card_bin="555555",
+            last_digits="4444",
+            card_type="MC",
+            fingerprint="fp2",
+            card_expiry=CardExpiry(month=8, year=2035),
+            message_id="msg-2",
+            effective_at="2026-03-02T00:00:00Z",
+        )
+    )
+    assert (replaced.statement, replaced.args[:-1]) == ("card_view_patch", (CARD,))
+    assert document(replaced) == {
+        "cardBin": "555555",
+        "lastDigits": "4444",
+        "cardType": "MC",
+        "cardExpiry": {"year": 2035, "month": 8},
+    }
+    same_expiry = one(
+        CardNumberReplacedByNetwork(
+            card_id=CARD,
+            card_bin="222300",
+            last_digits="0005",
+            card_type="MC",
+            fingerprint="fp3",
+            card_expiry=None,
+            message_id="msg-3",
+            effective_at="2026-03-03T00:00:00Z",
+        )
+    )
+    assert (same_expiry.statement, same_expiry.args[:-1]) == ("card_view_patch", (CARD,))
+    assert document(same_expiry) == {"cardBin": "222300", "lastDigits": "0005", "cardType": "MC"}
+    closed = one(CardClosedByNetwork(card_id=CARD, message_id="msg-4", effective_at="e"))
+    assert closed == RowOp("card_view_delete", (CARD,))
 
 
 def test_card_changes_replace_default_and_delete() -> None:
@@ -134,6 +213,13 @@ def test_bank_account_rows() -> None:
     )
     assert (updated.statement, updated.args[0]) == ("bank_account_view_replace", ACCOUNT)
     assert document(updated) == {"accountType": "SAVINGS", "nickName": "n"}
+    relinked = one(
+        BankAccountUpdated(
+            bank_account_id=ACCOUNT, account_type=None, billing_address_id=ADDRESS, personal=None
+        )
+    )
+    assert (relinked.statement, relinked.args[:-1]) == ("bank_account_view_replace", (ACCOUNT,))
+    assert document(relinked) == {"billingAddressId": str(ADDRESS)}
     removed = one(BankAccountRemoved(bank_account_id=ACCOUNT))
     assert removed == RowOp("bank_account_view_delete", (ACCOUNT,))
 
