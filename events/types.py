@@ -282,11 +282,14 @@ class CardNumberReplacedByNetwork(Event, frozen=True, kw_only=True):
     the new BIN, last digits, brand and keyed fingerprint: the number is in the token service."""
 
     event_type: ClassVar[str] = "CardNumberReplacedByNetwork"
+    # v2 added card_category: a reissue under another brand (Visa → Visa Electron) changes it.
+    schema_version: ClassVar[int] = 2
 
     card_id: uuid.UUID
     card_bin: str
     last_digits: str
     card_type: str
+    card_category: str | None  # None: not known from the BIN (and every v1 event): keep the card's
     fingerprint: str
     card_expiry: CardExpiry | None
     message_id: str

@@ -43,5 +43,12 @@ class Upcasters:
         return payload
 
 
-# The production registry. Empty while every event type is at its first schema version.
+# The production registry: one step per event type and version that changed shape.
 UPCASTERS = Upcasters()
+
+
+@UPCASTERS.register("CardNumberReplacedByNetwork", 1)
+def _card_category_unknown(payload: Payload) -> Payload:
+    """v1 did not carry the card's category: a v1 replacement keeps the category the card had, as
+    it did when it was recorded (history is replayed as it was decided)."""
+    return {**payload, "cardCategory": None}

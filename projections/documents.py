@@ -111,6 +111,8 @@ def network_patch(event: Any) -> dict[str, Any]:
         document.update(
             cardBin=event.card_bin, lastDigits=event.last_digits, cardType=event.card_type
         )
+        if event.card_category is not None:
+            document["cardCategory"] = event.card_category
     if event.card_expiry is not None:
         document["cardExpiry"] = {"year": event.card_expiry.year, "month": event.card_expiry.month}
     return document

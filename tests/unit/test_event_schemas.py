@@ -162,6 +162,7 @@ SAMPLES: dict[str, Event] = {
         card_bin="520040",
         last_digits="0009",
         card_type="MC",
+        card_category="CREDIT",
         fingerprint="fp1:abc",
         card_expiry=None,
         message_id="mc-abu-2",

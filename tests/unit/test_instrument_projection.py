@@ -119,6 +119,7 @@ def test_network_updates_patch_only_what_they_carry() -> None:
             card_bin="555555",
             last_digits="4444",
             card_type="MC",
+            card_category="CREDIT",
             fingerprint="fp2",
             card_expiry=CardExpiry(month=8, year=2035),
             message_id="msg-2",
@@ -130,6 +131,7 @@ def test_network_updates_patch_only_what_they_carry() -> None:
         "cardBin": "555555",
         "lastDigits": "4444",
         "cardType": "MC",
+        "cardCategory": "CREDIT",
         "cardExpiry": {"year": 2035, "month": 8},
     }
     same_expiry = one(
@@ -138,6 +140,7 @@ def test_network_updates_patch_only_what_they_carry() -> None:
             card_bin="222300",
             last_digits="0005",
             card_type="MC",
+            card_category=None,  # not known from the BIN: the stored category stays
             fingerprint="fp3",
             card_expiry=None,
             message_id="msg-3",

@@ -250,6 +250,7 @@ INSTRUMENT_EVENTS: list[Event] = [
         card_bin="555555",
         last_digits="4444",
         card_type="MC",
+        card_category="CREDIT",
         fingerprint="fp",
         card_expiry=None,
         message_id="m",

@@ -4,8 +4,12 @@ event type and both versions."""
 
 from __future__ import annotations
 
+import uuid
+
+import msgspec
 import pytest
 
+from events.types import CardNumberReplacedByNetwork
 from events.upcasting import UPCASTERS, Payload, UnknownSchemaVersion, Upcasters
 
 
@@ -56,7 +60,30 @@ def test_a_version_without_an_upcaster_is_refused_with_the_missing_step() -> Non
     assert str(refused.value) == "no upcaster for CardRemoved v1"
 
 
-def test_the_production_registry_lifts_nothing_while_every_type_is_at_version_1() -> None:
+def test_the_production_registry_lifts_only_what_changed_shape() -> None:
     assert UPCASTERS.upcast("ProfileCreated", 1, 1, {"x": 1}) == {"x": 1}
     with pytest.raises(UnknownSchemaVersion):
         UPCASTERS.upcast("ProfileCreated", 1, 2, {})
+
+
+def test_a_v1_card_replacement_is_lifted_with_an_unknown_category() -> None:
+    stored = {"cardId": "c", "cardBin": "400000", "lastDigits": "0002", "cardType": "VI"}
+    lifted = UPCASTERS.upcast("CardNumberReplacedByNetwork", 1, 2, stored)
+    assert lifted == {**stored, "cardCategory": None}
+    assert "cardCategory" not in stored  # the stored payload is never changed
+
+
+def test_a_stored_v1_card_replacement_decodes_and_keeps_the_cards_category() -> None:
+    v1 = {
+        "cardId": str(uuid.uuid4()),
+        "cardBin": "402600",
+        "lastDigits": "0007",
+        "cardType": "VE",
+        "fingerprint": "fp",
+        "cardExpiry": None,
+        "messageId": "m",
+        "effectiveAt": "2026-01-01T00:00:00Z",
+    }
+    lifted = UPCASTERS.upcast("CardNumberReplacedByNetwork", 1, 2, v1)
+    event = msgspec.convert(lifted, CardNumberReplacedByNetwork)
+    assert event.card_type == "VE" and event.card_category is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+import msgspec
 import pytest
 
 from events.types import (
@@ -96,6 +97,7 @@ def test_a_new_number_with_a_new_expiry_replaces_both_and_keeps_the_rest() -> No
             card_bin="520040",
             last_digits="0009",
             card_type="MC",
+            card_category="CREDIT",
             fingerprint="fp:new",
             card_expiry=NEW_EXPIRY,
             message_id="m1",
@@ -175,3 +177,19 @@ def test_an_update_for_an_unknown_card_is_refused_with_its_id() -> None:
 def test_network_evolve_leaves_other_events_to_the_rest_of_the_aggregate() -> None:
     other = ProfileUpdated(status="ACTIVE", locale="en_GB", personal=None)
     assert network.evolve(given(), other) is None
+
+
+def test_a_reissue_under_a_debit_brand_makes_the_card_debit() -> None:
+    new = c.NetworkReplacement(card_bin="402600", last_digits="0007", fingerprint="fp:ve")
+    (event,) = when(given(), replacement=new)
+    assert (event.card_type, event.card_category) == ("VE", "DEBIT")  # type: ignore[attr-defined]
+    card = given(event).cards[CARD]
+    assert (card.card_type, card.card_category) == ("VE", "DEBIT")
+    assert BEFORE.card_category == "CREDIT"
+
+
+def test_a_replacement_without_a_category_keeps_the_cards() -> None:
+    new = c.NetworkReplacement(card_bin="400000", last_digits="0002", fingerprint="fp:old")
+    (event,) = when(given(), replacement=new)
+    unknown = msgspec.structs.replace(event, card_category=None)  # as a lifted v1 event
+    assert given(unknown).cards[CARD].card_category == BEFORE.card_category

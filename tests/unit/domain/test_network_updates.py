@@ -63,7 +63,7 @@ def test_a_new_number_keeps_the_token_and_changes_bin_digits_brand_fingerprint()
     )
     assert events == [
         CardNumberReplacedByNetwork(
-            card_id=CARD, card_bin="520040", last_digits="0009", card_type="MC",
+            card_id=CARD, card_bin="520040", last_digits="0009", card_type="MC", card_category="CREDIT",
             fingerprint="fp1:new", card_expiry=None, message_id="m1", effective_at=T1,
         )
     ]  # fmt: skip
@@ -71,7 +71,12 @@ def test_a_new_number_keeps_the_token_and_changes_bin_digits_brand_fingerprint()
     assert state is not None
     card = state.cards[CARD]
     assert (card.payment_token, card.last_digits, card.fingerprint) == ("Ctok", "0009", "fp1:new")
-    assert network_patch(events[0]) == {"cardBin": "520040", "lastDigits": "0009", "cardType": "MC"}
+    assert network_patch(events[0]) == {
+        "cardBin": "520040",
+        "lastDigits": "0009",
+        "cardType": "MC",
+        "cardCategory": "CREDIT",
+    }
 
 
 def test_duplicates_and_older_updates_decide_nothing() -> None:
