@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from typing import ClassVar
 
-import msgspec
 import pytest
 
 from events.types import (
@@ -81,9 +80,6 @@ MANDATE_ADDED = MandateAdded(
     status="BATCHED",
     status_change_date="2026-05-05T05:05:05Z",
 )
-
-
-changed = msgspec.structs.replace
 
 
 def fold(*history: Event) -> Profile:
@@ -179,7 +175,7 @@ def test_an_updated_card_replaces_expiry_billing_address_and_personal_data_only(
         billing_address_id=WORK,
         personal=CardPersonal(nick_name="work"),
     )
-    other = changed(CARD_ADDED, card_id=OTHER_CARD, fingerprint="fp-other")
+    other = replace(CARD_ADDED, card_id=OTHER_CARD, fingerprint="fp-other")
     state = fold(CARD_ADDED, other, update)
     assert state.cards[CARD] == replace(
         CARD_STATE,
@@ -194,7 +190,7 @@ def test_an_updated_card_replaces_expiry_billing_address_and_personal_data_only(
 
 
 def test_a_default_change_marks_that_card_alone_and_none_marks_no_card() -> None:
-    other = changed(CARD_ADDED, card_id=OTHER_CARD, default_card_indicator=False)
+    other = replace(CARD_ADDED, card_id=OTHER_CARD, default_card_indicator=False)
     state = fold(CARD_ADDED, other, DefaultCardChanged(card_id=OTHER_CARD))
     assert {k: c.default_card_indicator for k, c in state.cards.items()} == {
         CARD: False,
@@ -205,7 +201,7 @@ def test_a_default_change_marks_that_card_alone_and_none_marks_no_card() -> None
 
 
 def test_a_removed_card_leaves_the_others() -> None:
-    other = changed(CARD_ADDED, card_id=OTHER_CARD)
+    other = replace(CARD_ADDED, card_id=OTHER_CARD)
     assert list(fold(CARD_ADDED, other, CardRemoved(card_id=CARD)).cards) == [OTHER_CARD]
 
 
@@ -257,7 +253,7 @@ def test_an_added_mandate_holds_every_field() -> None:
 
 
 def test_the_tokens_to_destroy_are_every_card_mandate_and_account_token() -> None:
-    other = changed(CARD_ADDED, card_id=OTHER_CARD, payment_token="CtokOther")
+    other = replace(CARD_ADDED, card_id=OTHER_CARD, payment_token="CtokOther")
     state = fold(CARD_ADDED, other, ACCOUNT_ADDED, MANDATE_ADDED)
     assert state.payment_tokens() == ["CtokE", "CtokOther", "MtokE", "DtokE"]
 
@@ -275,7 +271,7 @@ def test_an_event_before_the_profile_was_created_is_refused_by_name() -> None:
 
 
 def test_removing_an_address_unlinks_only_the_account_billed_to_it() -> None:
-    work_account = changed(
+    work_account = replace(
         ACCOUNT_ADDED, bank_account_id=uuid.uuid4(), billing_address_id=WORK, fingerprint="fp-w"
     )
     state = fold(ACCOUNT_ADDED, work_account, AddressRemoved(address_id=HOME))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 
-import msgspec
 import pytest
 
 from events.types import (
@@ -191,5 +190,5 @@ def test_a_reissue_under_a_debit_brand_makes_the_card_debit() -> None:
 def test_a_replacement_without_a_category_keeps_the_cards() -> None:
     new = c.NetworkReplacement(card_bin="400000", last_digits="0002", fingerprint="fp:old")
     (event,) = when(given(), replacement=new)
-    unknown = msgspec.structs.replace(event, card_category=None)  # as a lifted v1 event
+    unknown = replace(event, card_category=None)  # as a lifted v1 event
     assert given(unknown).cards[CARD].card_category == BEFORE.card_category
