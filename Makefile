@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help install lint format typecheck test test-unit test-deploy test-faults mutation deploy-schemas run bench schemas clean
+.PHONY: help install tools lint format typecheck test test-unit test-deploy test-faults mutation deploy-schemas run bench schemas clean
 
 help:
 	@echo "make run        run the vault (API, tokens, relay, projector) on a local PostgreSQL + Kafka"
@@ -43,11 +43,15 @@ format: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# The fixtures start PostgreSQL and Kafka themselves (see docs/devstack.md); the Kafka jars are
-# fetched once with Maven into ~/.cache/customer-vault and reused.
-test: lint
-	$(BIN)/python -m devstack fetch-kafka
+# The fixtures start PostgreSQL and Kafka themselves (see docs/devstack.md). `tools` checks the
+# README's prerequisites and obtains the rest once: the Kafka jars (Maven, into
+# ~/.cache/customer-vault), promtool (unpacked from Debian's prometheus package into that cache)
+# and wrk (apt-get). Nothing else is installed by hand or by CI.
+test: lint tools
 	$(BIN)/python -m pytest
+
+tools: $(STAMP)
+	$(BIN)/python -m devstack fetch-tools
 
 # mutmut over the pure code ([tool.mutmut] in pyproject.toml), each mutant against tests/unit; one
 # test process at a time under nice, so it can run beside other work. Not in CI: see docs/testing.md.

@@ -1,5 +1,5 @@
 """Command line: ``python -m devstack up``, ``python -m devstack run`` (``make run``) and
-``python -m devstack fetch-kafka``.
+``python -m devstack fetch-kafka`` / ``fetch-tools`` (what `make test` obtains before it runs).
 
 ``up`` prints shell-sourceable ``DATABASE_URL=...`` / ``KAFKA_BOOTSTRAP_SERVERS=...`` lines on
 stdout once everything is ready (progress goes to stderr, so stdout stays clean), then runs until
@@ -20,6 +20,7 @@ from types import FrameType
 from devstack.kafka import fetch_kafka, kafka_version
 from devstack.process import ServiceStartError
 from devstack.stack import Endpoints, LocalStack
+from devstack.tools import fetch_tools
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
@@ -103,8 +104,20 @@ def main(argv: list[str] | None = None) -> int:
         "fetch-kafka",
         help=f"only fetch the Kafka broker jars (Kafka {kafka_version()}) into the cache",
     )
+    commands.add_parser(
+        "fetch-tools",
+        help="check the README's prerequisites, then obtain promtool and wrk and the Kafka jars",
+    )
     args = parser.parse_args(argv)
 
+    if args.command == "fetch-tools":
+        try:
+            fetch_tools(log=_err)
+            fetch_kafka(log=_err)
+        except ServiceStartError as exc:
+            _err(f"devstack: {exc}")
+            return 1
+        return 0
     if args.command == "fetch-kafka":
         try:
             libs = fetch_kafka(log=_err)

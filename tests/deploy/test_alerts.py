@@ -1,13 +1,12 @@
 """The PrometheusRule shipped with the manifests, unit-tested with `promtool test rules`.
 
 The rule is rendered with kustomize (as deployed), its groups written as a Prometheus rule file,
-and tests/deploy/alerts_test.yaml run against it. promtool comes from the Debian package
-`prometheus` (`apt-get install -y prometheus`; `.ci/run` installs it when missing).
+and tests/deploy/alerts_test.yaml run against it. promtool is the one on PATH or the one `make test`
+unpacked from Debian's `prometheus` package into the cache (`make tools`, devstack/tools.py).
 """
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
+from devstack import tools
 from tests.deploy.test_manifests import render
 
 CASES = Path(__file__).with_name("alerts_test.yaml")
@@ -37,9 +37,9 @@ def test_every_alert_is_unit_tested() -> None:
 
 
 def test_the_alerting_rules_pass_their_promtool_unit_tests(tmp_path: Path) -> None:
-    promtool = shutil.which("promtool")
+    promtool = tools.promtool()
     if promtool is None:
-        pytest.fail("promtool is needed: apt-get install -y prometheus (see docs/deploying.md)")
+        pytest.fail("promtool is needed: `make tools` obtains it (devstack/tools.py)")
     groups = rule_groups()
     rules = tmp_path / "rules.yaml"
     rules.write_text(yaml.safe_dump({"groups": groups}))
