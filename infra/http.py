@@ -14,8 +14,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from infra import metrics, storable
-from infra.errors import ApiError, FieldError, GeneralCodes
+from infra import metrics
 from infra.logs import request_id
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -50,14 +49,11 @@ def request_context(
     app_name: str,
     headers: Callable[[str], Mapping[str, str]],
     answer_errors: Answer | None = None,
-    path_names: Mapping[str, str] | None = None,
 ) -> Middleware:
     """Middleware: take a well-formed X-Request-Id or make one, put it in the log context and on
     the answer (with ``headers(request_id)``), log one JSON line and observe latency per route.
     With ``answer_errors`` (``infra.errors.error_answers``) it also turns exceptions into answers,
-    in the same frame: one middleware fewer for every request to wind through. ``path_names``
-    maps the routes' path variables to the names the OpenAPI document gives them (for errors)."""
-    names = path_names or {}
+    in the same frame: one middleware fewer for every request to wind through."""
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -71,22 +67,7 @@ def request_context(
         status = 500
         try:
             try:
-                # The one boundary for parameters and headers (infra.storable): routing has
-                # percent-decoded the path by now, and nothing below sees a value PostgreSQL
-                # cannot store. Refused before authentication: the answer reveals nothing.
-                refused = storable.refused_parameter(
-                    request.query,
-                    request.match_info,
-                    request.headers,
-                    request.rel_url.raw_query_string,
-                )
-                if refused is None:
-                    response = await handler(request)
-                else:
-                    response = ApiError(
-                        GeneralCodes.INVALID_FIELDS,
-                        field_errors=[FieldError(names.get(refused, refused), storable.MESSAGE)],
-                    ).response()
+                response = await handler(request)
             except Exception as exc:
                 if answer_errors is None:
                     raise

@@ -15,7 +15,6 @@ from typing import Any
 
 from aiohttp import web
 
-from infra import storable
 from projections.documents import bank_account_document
 from service.api import errors
 from service.api.cards import render_card
@@ -37,8 +36,11 @@ Render = Callable[[web.Request, aggregate.Profile], dict[str, Any]]
 
 def _moment(request: web.Request) -> dt.datetime:
     raw = query_value(request, AS_OF)
-    moment = storable.parse_instant(raw)
-    if moment is None:
+    try:
+        moment = dt.datetime.fromisoformat(raw)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
         raise errors.invalid([FieldError(AS_OF, "must be an RFC 3339 date-time with an offset")])
     return moment
 

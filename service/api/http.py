@@ -8,7 +8,6 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from infra import storable
 from service.api import errors
 from service.api.errors import Codes, PaysafeError
 
@@ -25,22 +24,18 @@ async def read_json(request: web.Request) -> Any:
     if not body.strip():
         return {}
     try:
-        value = msgspec.json.decode(body)
+        return msgspec.json.decode(body)
     # RecursionError: absurdly deep nesting; UnicodeDecodeError: invalid UTF-8 inside a string.
     except (msgspec.DecodeError, RecursionError, UnicodeDecodeError):
         raise PaysafeError(Codes.NOT_PARSEABLE) from None
-    # The body boundary of infra.storable, for every resource: nothing below sees a string
-    # PostgreSQL cannot store (the scan of the raw text spares the walk for almost every body).
-    if storable.may_hold_unstorable(body):
-        refused = storable.refusal_in(value)
-        if refused is not None:
-            raise errors.invalid([errors.FieldError(refused, storable.MESSAGE)])
-    return value
 
 
 def query_value(request: web.Request, name: str) -> str:
-    """A query parameter, "" when absent (infra.http has refused what PostgreSQL cannot store)."""
-    return request.query.get(name, "")
+    """A query parameter, refused (5068) when it holds a NUL, which PostgreSQL text cannot."""
+    value = request.query.get(name, "")
+    if "\x00" in value:
+        raise errors.invalid([errors.FieldError(name, "must not contain NUL characters")])
+    return value
 
 
 def path_id(request: web.Request, name: str) -> uuid.UUID:

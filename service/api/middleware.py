@@ -16,7 +16,7 @@ from service.adapters.token_service import TokenRefused, TokenServiceUnavailable
 from service.api import errors
 from service.api.auth import Authenticator, Principal
 from service.api.errors import Codes, FieldError, PaysafeError
-from service.api.routing import CARD_LINK, PATH_VARIABLES, public_url, security_of, url_for
+from service.api.routing import CARD_LINK, public_url, security_of, url_for
 from service.application.bank_accounts import AccountNumberChanged
 from service.application.cards import UnknownCardBrand
 from service.application.profiles import AppendDeadlinePassed
@@ -120,7 +120,6 @@ request_context = request_context_for(
     "vault-api",
     lambda rid: {**_NO_CACHE, "X-Applicationuid": f"GUID={rid}"},
     error_answers(ERRORS, log=log),
-    PATH_VARIABLES,
 )
 
 

@@ -30,14 +30,7 @@ from infra.transport_settings import AuthSettings
 from service.tokens import audit, contract, keyops, ledger, updater
 from service.tokens import errors as e
 from service.tokens.audit import AuditOutbox
-from service.tokens.bodies import (
-    decoded_body,
-    field_error,
-    json_response,
-    raw_json,
-    refuse_unstorable,
-    typed_body,
-)
+from service.tokens.bodies import decoded_body, field_error, json_response, raw_body, typed_body
 from service.tokens.clients import Caller, ClientAuthenticator
 from service.tokens.errors import ApiError, Codes, FieldError, TokenNotFound
 from service.tokens.keyring import TokenKeyring
@@ -206,8 +199,7 @@ async def _refused_or_parsed(
     failure: ApiError | None = None
     body: contract.ResolveRequest | None = None
     try:
-        raw = await raw_json(request)
-        refuse_unstorable(raw)
+        raw = await raw_body(request)
         if not isinstance(raw, dict):
             raise e.invalid([FieldError("body", "must be a JSON object")])
         try:

@@ -9,7 +9,6 @@ from typing import Any, TypeVar
 import msgspec
 from aiohttp import web
 
-from infra import storable
 from service.tokens import contract
 from service.tokens import errors as e
 from service.tokens.errors import ApiError, FieldError
@@ -26,8 +25,7 @@ def field_error(exc: msgspec.ValidationError) -> FieldError:
     return FieldError(path, contract.FIELD_MESSAGES.get(top, "is invalid"))
 
 
-async def raw_json(request: web.Request) -> Any:
-    """The body as JSON, unchecked: the resolve audit keeps what it can of a refused body."""
+async def raw_body(request: web.Request) -> Any:
     try:
         return msgspec.json.decode(await request.read())
     except UnicodeDecodeError:
@@ -36,40 +34,15 @@ async def raw_json(request: web.Request) -> Any:
         raise e.invalid([FieldError("body", "must be a JSON object")]) from None
 
 
-def refuse_unstorable(raw: Any) -> None:
-    """The body boundary of infra.storable: a string PostgreSQL cannot store, anywhere."""
-    refused = storable.refusal_in(raw)
-    if refused is not None:
-        raise e.invalid([FieldError(refused, storable.MESSAGE)])
-
-
-async def raw_body(request: web.Request) -> Any:
-    raw = await raw_json(request)
-    refuse_unstorable(raw)
-    return raw
-
-
-def _refuse_unstorable_instant(body: Any, struct: type[Any]) -> None:
-    refused = storable.unstorable_instant(body, struct)
-    if refused is not None:
-        raise e.invalid([FieldError(refused, storable.INSTANT_MESSAGE)])
-
-
 async def typed_body(request: web.Request, struct: type[T]) -> T | None:
     """The body decoded straight into ``struct``, or None when it is not one: then the slower
     path (a dict first, then the struct) finds the field to name in the error and the values to
     audit. Most bodies are valid, and this is one pass instead of two. The whole body must be
-    UTF-8 (a field the struct does not declare would be skipped unchecked), and hold nothing
-    PostgreSQL cannot store (infra.storable: the slower path names the field)."""
-    data = await request.read()
-    if storable.may_hold_unstorable(data):
-        return None
+    UTF-8 (a field the struct does not declare would be skipped unchecked)."""
     try:
-        body = msgspec.json.decode(data.decode(), type=struct)
+        return msgspec.json.decode((await request.read()).decode(), type=struct)
     except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         return None
-    _refuse_unstorable_instant(body, struct)
-    return body
 
 
 async def decoded_body(request: web.Request, struct: type[T]) -> T:
@@ -80,11 +53,9 @@ async def decoded_body(request: web.Request, struct: type[T]) -> T:
     if not isinstance(raw, dict):
         raise e.invalid([FieldError("body", "must be a JSON object")])
     try:
-        body = msgspec.convert(raw, struct)
+        return msgspec.convert(raw, struct)
     except msgspec.ValidationError as exc:
         raise e.invalid([field_error(exc)]) from None
-    _refuse_unstorable_instant(body, struct)
-    return body
 
 
 def json_response(body: Any, status: int = 200) -> web.Response:

@@ -17,7 +17,6 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from infra import storable
 from infra.sqlfiles import load_sql
 from service.tokens import contract
 from service.tokens import errors as e
@@ -50,11 +49,12 @@ class LedgerQuery:
 def _time(name: str, text: str | None, bad: list[FieldError]) -> datetime | None:
     if text is None:
         return None
-    moment = storable.parse_instant(text)
-    if moment is None:
-        bad.append(
-            FieldError(name, "must be an RFC 3339 time with an offset, years 1 to 9999 in UTC")
-        )
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        bad.append(FieldError(name, "must be an RFC 3339 time with an offset"))
     return moment
 
 
